@@ -1,0 +1,22 @@
+"""Stage `ingest`: the source rows that have "arrived" by data.as_of (the simulated today)."""
+
+import argparse
+
+from lifecycle.data import arrived
+from lifecycle.dataset import read_source
+from lifecycle.stage import context, run, write_frame
+
+
+def main() -> None:
+    """Read the source table and keep the rows before data.as_of."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", required=True, help="Parquet file of the arrived rows")
+    args = parser.parse_args()
+    ctx = context()
+    frame = arrived(read_source(ctx.spec), ctx.params.data.as_of)
+    print(f"  {len(frame)} rows arrived before {ctx.params.data.as_of}")
+    write_frame(frame, args.out)
+
+
+if __name__ == "__main__":
+    run("ingest", main)

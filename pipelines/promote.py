@@ -1,0 +1,30 @@
+"""Stage `promote`: the gate. Register the best candidate; it becomes champion only if it wins."""
+
+import argparse
+from pathlib import Path
+
+from lifecycle.promotion import promote_best
+from lifecycle.stage import context, read_frame, run, write_json
+from lifecycle.tracking import configure, data_hashes, git_commit, read_candidates
+
+
+def main() -> None:
+    """Judge the challenger against the champion on the newest labelled window; record why."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--candidates", required=True, type=Path)
+    parser.add_argument("--test", required=True, type=Path)
+    parser.add_argument("--decision", required=True, help="this run's decision (JSON)")
+    args = parser.parse_args()
+    ctx = context()
+    client = configure(ctx.settings)
+    lineage = {"git_commit": git_commit(), "data.as_of": str(ctx.params.data.as_of)}
+    lineage |= {f"data.md5.{p.name}": md5 for p, md5 in
+                zip([args.test], data_hashes([args.test]).values(), strict=True)}
+    decision = promote_best(client, read_candidates(args.candidates), read_frame(args.test),
+                            ctx.spec, ctx.params, ctx.settings, lineage)
+    print(f"  v{decision.version}: {decision.action.upper()} — {decision.reason}")
+    write_json(decision.as_dict(), args.decision)
+
+
+if __name__ == "__main__":
+    run("promote", main)

@@ -1,0 +1,28 @@
+"""Stage `split`: train / validation / test by time, counted back from data.as_of."""
+
+import argparse
+
+from lifecycle.data import split_by_time, windows
+from lifecycle.stage import context, read_frame, run, write_frame
+
+
+def main() -> None:
+    """Cut the validated rows into three time windows; test is the newest."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", required=True, help="validated rows (Parquet)")
+    parser.add_argument("--train", required=True)
+    parser.add_argument("--val", required=True)
+    parser.add_argument("--test", required=True)
+    args = parser.parse_args()
+    ctx = context()
+    splits = split_by_time(read_frame(args.data), ctx.params)
+    w = windows(ctx.params)
+    for name, start, end in [("train", w.train_start, w.val_start),
+                             ("val", w.val_start, w.test_start), ("test", w.test_start, w.end)]:
+        part = getattr(splits, name)
+        print(f"  {name:<5} {start:%Y-%m-%d} .. {end:%Y-%m-%d}  {len(part):6d} rows")
+        write_frame(part, getattr(args, name))
+
+
+if __name__ == "__main__":
+    run("split", main)

@@ -1,0 +1,1 @@
+"""lifecycle: an end-to-end MLOps reference project."""

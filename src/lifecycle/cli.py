@@ -1,0 +1,71 @@
+"""`lifecycle` command: small operations around the pipeline (summary, rollback, champion)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+METRICS = Path("reports/evaluate/metrics.json")
+DECISION = Path("reports/promote/decision.json")
+
+
+def _read(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist yet: run `make repro` first")
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def summary_table(metrics: dict[str, Any], decision: dict[str, Any]) -> str:
+    """The candidates' scores and the gate's decision as a plain-text table."""
+    lines = [f"{'candidate':<10}{'val MAE':>10}{'val R²':>9}{'test MAE':>10}{'test RMSE':>11}"
+             f"{'test R²':>9}"]
+    for name, scores in metrics.items():
+        if name == "best":
+            continue
+        val, test = scores["val"], scores["test"]
+        mark = "  <- best on validation" if name == metrics["best"] else ""
+        lines.append(f"{name:<10}{val['mae']:>10.2f}{val['r2']:>9.3f}{test['mae']:>10.2f}"
+                     f"{test['rmse']:>11.2f}{test['r2']:>9.3f}{mark}")
+    verb = {"promote": "PROMOTED to champion", "refuse": "REFUSED (champion unchanged)"}
+    lines += ["", f"gate: {decision['model_name']} v{decision['version']} "
+                  f"{verb.get(decision['action'], decision['action'])}",
+              f"why:  {decision['reason']}",
+              f"champion now: v{decision['champion_after']}"]
+    return "\n".join(lines)
+
+
+def _summary(_: argparse.Namespace) -> None:
+    print(summary_table(_read(METRICS), _read(DECISION)))
+
+
+def _rollback(args: argparse.Namespace) -> None:
+    from lifecycle.registry import rollback
+    from lifecycle.stage import context
+    from lifecycle.tracking import configure, git_commit
+
+    ctx = context(args.params)
+    client = configure(ctx.settings)
+    name = ctx.params.registry.model_name
+    decision = rollback(client, name, ctx.settings.promotion_log, git_commit())
+    print(f"{name}: champion moved from v{decision.champion_before} back to v{decision.version}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `lifecycle` command."""
+    parser = argparse.ArgumentParser(prog="lifecycle", description=__doc__)
+    sub = parser.add_subparsers(required=True)
+    sub.add_parser("summary", help="print candidates and the last gate decision").set_defaults(
+        func=_summary)
+    rb = sub.add_parser("rollback", help="move champion back to the previous champion")
+    rb.add_argument("--params", default="params.yaml")
+    rb.set_defaults(func=_rollback)
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except (FileNotFoundError, LookupError) as err:
+        print(f"lifecycle: {err}", file=sys.stderr)
+        sys.exit(1)

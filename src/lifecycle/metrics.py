@@ -1,0 +1,67 @@
+"""Regression metrics, overall and per slice."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+
+from lifecycle.dataset import EVENT_TIME, DatasetSpec
+
+
+@dataclass(frozen=True)
+class Scores:
+    """MAE, RMSE and R² of one set of predictions."""
+
+    mae: float
+    rmse: float
+    r2: float
+    rows: int
+
+    def as_dict(self) -> dict[str, float]:
+        """Plain dict, for JSON and MLflow."""
+        return asdict(self)
+
+
+def score(y_true: np.ndarray | pd.Series, y_pred: np.ndarray | pd.Series) -> Scores:
+    """Score predictions; R² is NaN-free (0.0) when the window is constant or has one row."""
+    y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
+    r2 = float(r2_score(y_true, y_pred)) if len(y_true) > 1 and np.ptp(y_true) > 0 else 0.0
+    return Scores(
+        mae=float(mean_absolute_error(y_true, y_pred)),
+        rmse=float(np.sqrt(mean_squared_error(y_true, y_pred))),
+        r2=r2,
+        rows=len(y_true),
+    )
+
+
+def hour_band(hours: pd.Series) -> pd.Series:
+    """Name the part of the day an hour falls in (commute peaks get their own band)."""
+    bins = [-1, 5, 9, 15, 19, 23]
+    labels = ["night", "morning_peak", "midday", "evening_peak", "evening"]
+    return pd.cut(hours, bins=bins, labels=labels).astype(str)
+
+
+def slices(frame: pd.DataFrame, spec: DatasetSpec) -> dict[str, pd.Series]:
+    """The slices we report on: hour band plus every binary and categorical feature."""
+    out = {"hour_band": hour_band(pd.to_datetime(frame[EVENT_TIME]).dt.hour)}
+    for col in [*spec.features_of("binary"), *spec.features_of("categorical")]:
+        out[col] = frame[col].astype(int).astype(str)
+    return out
+
+
+def score_slices(
+    frame: pd.DataFrame, spec: DatasetSpec, y_true: np.ndarray, y_pred: np.ndarray
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Scores per value of every slice: {slice: {value: {mae, rmse, r2, rows}}}."""
+    result: dict[str, dict[str, dict[str, float]]] = {}
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    for name, keys in slices(frame, spec).items():
+        groups = keys.to_numpy()
+        result[name] = {
+            str(value): score(y_true[groups == value], y_pred[groups == value]).as_dict()
+            for value in sorted(set(groups))
+        }
+    return result

@@ -1,0 +1,118 @@
+"""Typed `params.yaml`: validated once, unknown keys and impossible values rejected."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+
+Candidate = Literal["ridge", "hgb", "mlp"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataParams(_Strict):
+    """Which table, and how much of it has 'arrived' so far."""
+
+    dataset: Path
+    start: dt.date
+    as_of: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DataParams:
+        if self.start >= self.as_of:
+            raise ValueError(f"data.start ({self.start}) must be before data.as_of ({self.as_of})")
+        return self
+
+
+class SplitParams(_Strict):
+    """Time windows counted back from `data.as_of`: test is newest, then validation."""
+
+    val_days: PositiveInt
+    test_days: PositiveInt
+    train_days: PositiveInt | None = None
+    min_train_rows: PositiveInt = 500
+
+
+class RidgeParams(_Strict):
+    alpha: float = Field(gt=0)
+
+
+class HgbParams(_Strict):
+    max_iter: PositiveInt
+    learning_rate: float = Field(gt=0, le=1)
+    max_leaf_nodes: PositiveInt
+    l2_regularization: float = Field(ge=0)
+
+
+class MlpParams(_Strict):
+    hidden: list[PositiveInt] = Field(min_length=1)
+    epochs: PositiveInt
+    learning_rate: float = Field(gt=0)
+    batch_size: PositiveInt
+    weight_decay: float = Field(ge=0)
+
+
+class TrainParams(_Strict):
+    """Which candidates to fit and their hyper-parameters."""
+
+    candidates: list[Candidate] = Field(min_length=1)
+    log_target: bool
+    ridge: RidgeParams
+    hgb: HgbParams
+    mlp: MlpParams
+
+
+class GateParams(_Strict):
+    """The promotion gate: absolute floors plus a margin over the current champion."""
+
+    metric: Literal["mae", "rmse"]
+    margin: float = Field(ge=0, lt=1)
+    max_mae: float = Field(gt=0)
+    min_r2: float = Field(le=1)
+
+
+class RegistryParams(_Strict):
+    model_name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+
+
+class Params(_Strict):
+    """The whole of params.yaml."""
+
+    seed: int = Field(ge=0)
+    data: DataParams
+    split: SplitParams
+    train: TrainParams
+    gate: GateParams
+    registry: RegistryParams
+
+    @model_validator(mode="after")
+    def _windows_fit(self) -> Params:
+        days = (self.data.as_of - self.data.start).days
+        held_out = self.split.val_days + self.split.test_days
+        if held_out >= days:
+            raise ValueError(
+                f"split.val_days + split.test_days ({held_out}) leave no training days "
+                f"between data.start and data.as_of ({days} days)"
+            )
+        return self
+
+
+class ParamsError(ValueError):
+    """params.yaml is invalid; the message names every bad key."""
+
+
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read params.yaml and validate it, raising ParamsError with one line per problem."""
+    with open(path) as fh:
+        raw = yaml.safe_load(fh) or {}
+    try:
+        return Params.model_validate(raw)
+    except ValidationError as err:
+        lines = [f"  {'.'.join(map(str, e['loc'])) or '<root>'}: {e['msg']}" for e in err.errors()]
+        raise ParamsError(f"{path} is invalid:\n" + "\n".join(lines)) from None

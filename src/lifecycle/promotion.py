@@ -1,0 +1,74 @@
+"""The promote step: register the best candidate, judge it against the champion, record it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from lifecycle.dataset import EVENT_TIME, DatasetSpec
+from lifecycle.metrics import Scores, score
+from lifecycle.params import Params
+from lifecycle.registry import Decision, current, judge, record, register
+from lifecycle.settings import Settings
+from lifecycle.tracking import LoggedModel, load_model
+from lifecycle.training import predict
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
+
+def best_candidate(candidates: list[LoggedModel], params: Params) -> LoggedModel:
+    """The candidate with the lowest validation error on the gate's metric."""
+    return min(candidates, key=lambda c: c.val[params.gate.metric])
+
+
+def score_uri(model_uri: str, frame: pd.DataFrame, spec: DatasetSpec) -> Scores:
+    """Load a model from MLflow and score it on a labelled frame."""
+    return score(frame[spec.target], predict(load_model(model_uri), frame, spec))
+
+
+def _window(frame: pd.DataFrame) -> dict[str, str]:
+    times = frame[EVENT_TIME]
+    return {"start": f"{times.min():%Y-%m-%d %H:%M}", "end": f"{times.max():%Y-%m-%d %H:%M}",
+            "rows": str(len(frame))}
+
+
+def promote_best(
+    client: MlflowClient,
+    candidates: list[LoggedModel],
+    test: pd.DataFrame,
+    spec: DatasetSpec,
+    params: Params,
+    settings: Settings,
+    lineage: dict[str, str],
+) -> Decision:
+    """Register the best candidate as challenger; make it champion only if the gate says so.
+
+    Both models are scored on the same, most recent labelled window (the test split), which
+    neither of them was fitted or selected on.
+    """
+    name = params.registry.model_name
+    best = best_candidate(candidates, params)
+    champion = current(client, name)  # read before registering: the new version never counts
+    version = register(client, name, best.model_uri, {"candidate": best.name, **lineage})
+    ours = score_uri(best.model_uri, test, spec)
+    theirs = None
+    if champion is not None:
+        theirs = score_uri(f"models:/{name}/{champion.version}", test, spec)
+    verdict = judge(ours, theirs, params.gate)
+    before = str(champion.version) if champion else None
+    decision = Decision(
+        action="promote" if verdict.promote else "refuse",
+        model_name=name,
+        version=version,
+        reason=f"{best.name}: {verdict.reason}",
+        champion_before=before,
+        champion_after=version if verdict.promote else before,
+        challenger_metrics=ours.as_dict(),
+        champion_metrics=theirs.as_dict() if theirs else None,
+        window=_window(test),
+        git_commit=lineage.get("git_commit", ""),
+    )
+    record(client, decision, settings.promotion_log)
+    return decision

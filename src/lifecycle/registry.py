@@ -1,0 +1,128 @@
+"""The model registry and its gate: challenger, champion, promotion log and rollback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lifecycle.metrics import Scores
+from lifecycle.params import GateParams
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+    from mlflow.entities.model_registry import ModelVersion
+
+CHAMPION, CHALLENGER = "champion", "challenger"
+PREVIOUS = "previous_champion"  # version tag: who was champion before this one
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The gate's answer for one challenger."""
+
+    promote: bool
+    reason: str
+
+
+def judge(challenger: Scores, champion: Scores | None, gate: GateParams) -> Verdict:
+    """Apply the absolute floors, then the margin over the champion (pure: no registry)."""
+    if challenger.mae > gate.max_mae:
+        return Verdict(False, f"test MAE {challenger.mae:.2f} is above the floor {gate.max_mae}")
+    if challenger.r2 < gate.min_r2:
+        return Verdict(False, f"test R² {challenger.r2:.3f} is below the floor {gate.min_r2}")
+    if champion is None:
+        return Verdict(True, "no champion yet and the floors pass")
+    ours, theirs = getattr(challenger, gate.metric), getattr(champion, gate.metric)
+    needed = theirs * (1 - gate.margin)
+    if ours <= needed:
+        return Verdict(True, f"{gate.metric} {ours:.2f} beats the champion's {theirs:.2f} "
+                             f"by more than {gate.margin:.0%}")
+    return Verdict(False, f"{gate.metric} {ours:.2f} does not beat the champion's {theirs:.2f} "
+                          f"by {gate.margin:.0%} (needs <= {needed:.2f})")
+
+
+@dataclass
+class Decision:
+    """One entry of the promotion log (also written as tags on the model version)."""
+
+    action: str  # promote | refuse | rollback
+    model_name: str
+    version: str
+    reason: str
+    champion_before: str | None
+    champion_after: str | None
+    challenger_metrics: dict[str, float] = field(default_factory=dict)
+    champion_metrics: dict[str, float] | None = None
+    window: dict[str, str] = field(default_factory=dict)
+    git_commit: str = ""
+    time: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON."""
+        return asdict(self)
+
+
+def current(client: MlflowClient, name: str, alias: str = CHAMPION) -> ModelVersion | None:
+    """The version behind an alias, or None when the alias (or the model) does not exist."""
+    from mlflow.exceptions import MlflowException
+
+    try:
+        return client.get_model_version_by_alias(name, alias)
+    except MlflowException:
+        return None
+
+
+def register(client: MlflowClient, name: str, model_uri: str, tags: dict[str, str]) -> str:
+    """Register a logged model as a new version and point `challenger` at it."""
+    import mlflow
+
+    version = mlflow.register_model(model_uri, name, tags=tags).version
+    client.set_registered_model_alias(name, CHALLENGER, str(version))
+    return str(version)
+
+
+def append_log(path: Path, decision: Decision) -> None:
+    """Append one decision to the JSON-lines promotion log."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
+        fh.write(json.dumps(decision.as_dict()) + "\n")
+
+
+def record(client: MlflowClient, decision: Decision, log: Path) -> None:
+    """Apply a decision: move `champion` if it says so, tag the version, append to the log."""
+    name, version = decision.model_name, decision.version
+    if decision.action == "promote":
+        if decision.champion_before:
+            client.set_model_version_tag(name, version, PREVIOUS, decision.champion_before)
+        client.set_registered_model_alias(name, CHAMPION, version)
+    elif decision.action == "rollback":
+        client.set_registered_model_alias(name, CHAMPION, version)
+    tags = {"gate.action": decision.action, "gate.reason": decision.reason,
+            "gate.time": decision.time, "gate.git_commit": decision.git_commit,
+            "gate.champion_before": decision.champion_before or "none"}
+    tags |= {f"gate.challenger.{k}": f"{v:.4f}" for k, v in decision.challenger_metrics.items()}
+    for key, value in (decision.champion_metrics or {}).items():
+        tags[f"gate.champion.{key}"] = f"{value:.4f}"
+    for key, value in tags.items():
+        client.set_model_version_tag(name, version, key, value)
+    append_log(log, decision)
+
+
+def rollback(client: MlflowClient, name: str, log: Path, commit: str = "") -> Decision:
+    """Move `champion` back to the version that held it before the current one."""
+    now = current(client, name)
+    if now is None:
+        raise LookupError(f"model '{name}' has no champion to roll back from")
+    before = now.tags.get(PREVIOUS)
+    if not before:
+        raise LookupError(f"champion v{now.version} of '{name}' has no previous champion")
+    decision = Decision(
+        action="rollback", model_name=name, version=before, champion_before=str(now.version),
+        champion_after=before, reason=f"manual rollback from v{now.version} to v{before}",
+        git_commit=commit,
+    )
+    record(client, decision, log)
+    return decision

@@ -1,0 +1,142 @@
+"""MLflow tracking: where runs go, how a candidate is logged, and the lineage tags on it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import yaml
+
+from lifecycle.metrics import Scores
+from lifecycle.settings import Settings, quiet_telemetry
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+    from sklearn.pipeline import Pipeline
+
+# Types that are not plain scikit-learn/numpy, reviewed and allowed through skops (MLflow's
+# safe sklearn format). Trust only what you have read: our own two classes and two functions,
+# and the tree structure inside HistGradientBoosting.
+TRUSTED_TYPES = [
+    "lifecycle.features.CalendarFeatures",
+    "lifecycle.mlp.TorchMLPRegressor",
+    "lifecycle.models._clip_log1p",
+    "lifecycle.models._clip_expm1",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+]
+
+
+def _requirements() -> list[str]:
+    """Explicit pip requirements (inferring them costs ~19 s per model in a subprocess)."""
+    from importlib.metadata import version
+
+    pkgs = ["scikit-learn", "numpy", "pandas", "skops", "tqdm", "pyyaml"]
+    return [f"{p}=={version(p)}" for p in pkgs]
+
+
+def configure(settings: Settings) -> MlflowClient:
+    """Point MLflow at the configured store and make sure the experiment exists."""
+    quiet_telemetry()
+    import mlflow
+
+    mlflow.set_tracking_uri(settings.tracking_uri)
+    mlflow.set_registry_uri(settings.tracking_uri)
+    if mlflow.get_experiment_by_name(settings.experiment_name) is None:
+        mlflow.create_experiment(settings.experiment_name, artifact_location=settings.artifact_root)
+    mlflow.set_experiment(settings.experiment_name)
+    return mlflow.MlflowClient()
+
+
+def git_commit(root: Path = Path(".")) -> str:
+    """The current git commit, with `-dirty` when tracked files have uncommitted changes."""
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"{commit}-dirty" if dirty else commit
+
+
+def data_hashes(paths: list[Path], lock: Path = Path("dvc.lock")) -> dict[str, str]:
+    """MD5 of each data file, as recorded in dvc.lock (the file's own MD5 if not there yet)."""
+    recorded: dict[str, str] = {}
+    if lock.exists():
+        stages = (yaml.safe_load(lock.read_text()) or {}).get("stages", {})
+        for stage in stages.values():
+            for entry in [*stage.get("deps", []), *stage.get("outs", [])]:
+                recorded[entry["path"]] = entry.get("md5", "")
+    out = {}
+    for path in paths:
+        key = path.as_posix()
+        out[key] = recorded.get(key) or hashlib.md5(path.read_bytes()).hexdigest()
+    return out
+
+
+@dataclass(frozen=True)
+class LoggedModel:
+    """Where a logged candidate lives in MLflow, and how it scored on validation."""
+
+    name: str
+    run_id: str
+    model_uri: str
+    val: dict[str, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict, for the train stage's hand-over file."""
+        return asdict(self)
+
+
+def read_candidates(path: Path) -> list[LoggedModel]:
+    """Read the train stage's hand-over file."""
+    return [LoggedModel(**entry) for entry in json.loads(path.read_text())["candidates"]]
+
+
+def log_candidate(
+    name: str,
+    model: Pipeline,
+    example: pd.DataFrame,
+    params: dict[str, Any],
+    val: Scores,
+    tags: dict[str, str],
+) -> LoggedModel:
+    """Log one fitted candidate as its own MLflow run: params, metrics, tags and the model."""
+    import mlflow
+    from mlflow.models import infer_signature
+
+    code = Path(__file__).parent  # ship our package with the model so it loads anywhere
+    with mlflow.start_run(run_name=name, tags={"candidate": name, **tags}) as run:
+        mlflow.log_params(params)
+        mlflow.log_metrics({f"val_{k}": v for k, v in val.as_dict().items()})
+        info = mlflow.sklearn.log_model(
+            model,
+            name="model",
+            signature=infer_signature(example, model.predict(example)),
+            input_example=example.head(5),
+            pip_requirements=_requirements(),
+            code_paths=[str(code)],
+            serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_SKOPS,
+            skops_trusted_types=TRUSTED_TYPES,
+        )
+    return LoggedModel(name, run.info.run_id, info.model_uri, val.as_dict())
+
+
+def load_model(model_uri: str) -> Pipeline:
+    """Load a logged candidate back as its scikit-learn pipeline."""
+    import mlflow.sklearn
+
+    return mlflow.sklearn.load_model(model_uri)
+
+
+def log_test_metrics(run_id: str, scores: dict[str, float]) -> None:
+    """Add test-window metrics to an existing candidate run."""
+    from mlflow import MlflowClient
+
+    client = MlflowClient()
+    for key, value in scores.items():
+        client.log_metric(run_id, f"test_{key}", value)

@@ -1,0 +1,135 @@
+"""The data contract: a pandera schema derived from the dataset definition, and its report."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from lifecycle.dataset import EVENT_TIME, Column, DatasetSpec
+
+MAX_EXAMPLES = 5  # example rows per failed rule in the report
+LEAK_CORRELATION = 0.95  # a feature this correlated with the target is almost surely a leak
+
+
+def _checks(col: Column) -> list[pa.Check]:
+    checks = []
+    if col.values is not None:
+        checks.append(pa.Check.isin(col.values, error=f"value in {col.values}"))
+    if col.min is not None:
+        checks.append(pa.Check.ge(col.min, error=f">= {col.min}"))
+    if col.max is not None:
+        checks.append(pa.Check.le(col.max, error=f"<= {col.max}"))
+    return checks
+
+
+def _column(col: Column) -> pa.Column:
+    if col.dtype == "date":
+        parses = pa.Check(
+            lambda s: pd.to_datetime(s, errors="coerce", format="mixed").notna(),
+            error="parses as a date",
+        )
+        return pa.Column(str, checks=[parses], nullable=False)
+    dtype = "int64" if col.dtype == "int" else "float64"
+    return pa.Column(dtype, checks=_checks(col), nullable=False)
+
+
+def build_schema(spec: DatasetSpec) -> pa.DataFrameSchema:
+    """Every declared column with its dtype and rule, no NaNs, one row per event time."""
+    columns = {name: _column(col) for name, col in spec.columns.items()}
+    columns[EVENT_TIME] = pa.Column("datetime64[ns]", nullable=False, unique=True)
+    return pa.DataFrameSchema(columns, strict=False, name=spec.name)
+
+
+@dataclass
+class Failure:
+    """One broken rule: which column, which rule, how many rows, and a few examples."""
+
+    column: str
+    rule: str
+    rows: int
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+    def line(self) -> str:
+        """A human-readable one-liner."""
+        shown = ", ".join(f"row {e['row']}: {e['value']!r}" for e in self.examples)
+        return f"column '{self.column}' breaks rule '{self.rule}' in {self.rows} row(s) ({shown})"
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of validating a table against the dataset definition."""
+
+    dataset: str
+    rows: int
+    failures: list[Failure]
+
+    @property
+    def ok(self) -> bool:
+        """True when no rule was broken."""
+        return not self.failures
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dict for the JSON report."""
+        return {"ok": self.ok, **asdict(self)}
+
+    def message(self) -> str:
+        """Multi-line summary naming each column, rule and example rows."""
+        if self.ok:
+            return f"{self.dataset}: {self.rows} rows pass every rule"
+        head = f"{self.dataset}: {len(self.failures)} rule(s) broken in {self.rows} rows"
+        return "\n".join([head, *(f"  - {f.line()}" for f in self.failures)])
+
+
+def _leak_failures(frame: pd.DataFrame, spec: DatasetSpec) -> list[Failure]:
+    """Features that track the target almost exactly are leaks (e.g. `registered` for `cnt`).
+
+    The dataset definition already refuses declared leaky columns as features; this catches
+    undeclared ones in the data itself.
+    """
+    if spec.target not in frame:
+        return []
+    target = pd.to_numeric(frame[spec.target], errors="coerce")
+    out = []
+    for col in spec.features:
+        if col in frame:
+            corr = pd.to_numeric(frame[col], errors="coerce").corr(target)
+            if pd.notna(corr) and abs(corr) >= LEAK_CORRELATION:
+                rule = f"not a target-leaking feature (|corr| with {spec.target} = {abs(corr):.3f})"
+                out.append(Failure(column=col, rule=rule, rows=len(frame)))
+    return out
+
+
+def _failures(err: SchemaErrors) -> list[Failure]:
+    cases = err.failure_cases.copy()
+    cases["column"] = cases["column"].fillna("<table>").astype(str)
+    out = []
+    for (column, rule), group in cases.groupby(["column", "check"], sort=False):
+        examples = [
+            {"row": None if pd.isna(i) else int(i), "value": _plain(v)}
+            for i, v in zip(group["index"], group["failure_case"], strict=True)
+        ][:MAX_EXAMPLES]
+        out.append(Failure(column=str(column), rule=str(rule), rows=len(group), examples=examples))
+    return out
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly scalar (numpy and pandas scalars become Python ones)."""
+    if pd.isna(value):
+        return None
+    return value.item() if hasattr(value, "item") else str(value) if not isinstance(
+        value, int | float | str
+    ) else value
+
+
+def validate(frame: pd.DataFrame, spec: DatasetSpec) -> ValidationReport:
+    """Check a table against the dataset definition, collecting every failure (lazy)."""
+    failures = _leak_failures(frame, spec)
+    try:
+        build_schema(spec).validate(frame, lazy=True)
+    except SchemaErrors as err:
+        failures += _failures(err)
+    return ValidationReport(dataset=spec.name, rows=len(frame), failures=failures)

@@ -29,7 +29,7 @@ def main() -> None:
         params = {"seed": ctx.params.seed, "log_target": ctx.params.train.log_target,
                   "train_rows": len(train), **hyper}
         logged.append(log_candidate(fitted.name, fitted.model, model_frame(val, ctx.spec),
-                                    params, fitted.val, tags))
+                                    params, fitted.val, tags, args.train))
     write_json({"candidates": [m.as_dict() for m in logged]}, args.out)
 
 

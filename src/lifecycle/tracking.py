@@ -31,6 +31,9 @@ TRUSTED_TYPES = [
 ]
 
 
+REFERENCE_DIR = "reference"  # run artifact folder holding the model's training snapshot
+
+
 def _requirements() -> list[str]:
     """Explicit pip requirements (inferring them costs ~19 s per model in a subprocess)."""
     from importlib.metadata import version
@@ -104,8 +107,13 @@ def log_candidate(
     params: dict[str, Any],
     val: Scores,
     tags: dict[str, str],
+    reference: Path,
 ) -> LoggedModel:
-    """Log one fitted candidate as its own MLflow run: params, metrics, tags and the model."""
+    """Log one fitted candidate as its own MLflow run: params, metrics, tags and the model.
+
+    `reference` (the training rows) is stored with the run as `reference/<file>`, so that
+    monitoring can compare live traffic with the exact data this model learned from.
+    """
     import mlflow
     from mlflow.models import infer_signature
 
@@ -113,6 +121,7 @@ def log_candidate(
     with mlflow.start_run(run_name=name, tags={"candidate": name, **tags}) as run:
         mlflow.log_params(params)
         mlflow.log_metrics({f"val_{k}": v for k, v in val.as_dict().items()})
+        mlflow.log_artifact(str(reference), artifact_path=REFERENCE_DIR)
         info = mlflow.sklearn.log_model(
             model,
             name="model",
@@ -140,3 +149,12 @@ def log_test_metrics(run_id: str, scores: dict[str, float]) -> None:
     client = MlflowClient()
     for key, value in scores.items():
         client.log_metric(run_id, f"test_{key}", value)
+
+
+def download_reference(run_id: str, dest: Path) -> Path:
+    """Download the training snapshot logged with a run; returns the Parquet file's path."""
+    import mlflow
+
+    folder = Path(mlflow.artifacts.download_artifacts(
+        run_id=run_id, artifact_path=REFERENCE_DIR, dst_path=str(dest)))
+    return next(folder.glob("*.parquet"))

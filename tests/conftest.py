@@ -1,0 +1,143 @@
+"""Shared fixtures: shrunken params, the real data, and a real (temporary) MLflow registry."""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+import yaml
+
+from lifecycle.data import Splits, arrived, split_by_time
+from lifecycle.dataset import DatasetSpec, load_spec, model_frame, read_source
+from lifecycle.params import Params
+from lifecycle.settings import Settings, quiet_telemetry
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Smaller and faster than params.yaml, same shape: a test run trains in seconds.
+SHRUNKEN: dict[str, Any] = {
+    "train": {"hgb": {"max_iter": 60}, "mlp": {"epochs": 5, "hidden": [16]}},
+}
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `base` with `override` merged in, key by key at every depth."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def raw_params(**override: Any) -> dict[str, Any]:
+    """params.yaml as a dict, shrunken, with overrides merged in (paths made absolute)."""
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw = deep_merge(deep_merge(raw, SHRUNKEN), override)
+    raw["data"]["dataset"] = str(ROOT / raw["data"]["dataset"])
+    return raw
+
+
+def make_params(**override: Any) -> Params:
+    """Validated shrunken params with overrides, e.g. make_params(data={"as_of": "2011-06-01"})."""
+    return Params.model_validate(raw_params(**override))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quiet() -> None:
+    quiet_telemetry()
+
+
+@pytest.fixture(scope="session")
+def spec() -> DatasetSpec:
+    """The bike sharing dataset definition, with an absolute source path."""
+    loaded = load_spec(ROOT / "data/datasets/bike_sharing.yaml")
+    return loaded.model_copy(update={"source": ROOT / loaded.source})
+
+
+@pytest.fixture(scope="session")
+def source(spec: DatasetSpec) -> pd.DataFrame:
+    """The committed source table, read once per session (tests must not modify it)."""
+    return read_source(spec)
+
+
+@pytest.fixture(scope="session")
+def params() -> Params:
+    """Shrunken default params."""
+    return make_params()
+
+
+@pytest.fixture(scope="session")
+def splits(source: pd.DataFrame, params: Params) -> Splits:
+    """Train/val/test of the default (shrunken) params."""
+    return split_by_time(arrived(source, params.data.as_of), params)
+
+
+@dataclass
+class Registry:
+    """A temporary MLflow store with a registered model whose `champion` is an HGB model."""
+
+    settings: Settings
+    params: Params
+    spec: DatasetSpec
+    splits: Splits
+    model_name: str
+    champion_version: str
+
+
+@contextmanager
+def state_env(state: Path) -> Iterator[Settings]:
+    """Point LIFECYCLE_STATE_DIR (and so MLflow's SQLite store) at a folder for a while."""
+    saved = {k: os.environ.get(k) for k in ("LIFECYCLE_STATE_DIR", "MLFLOW_TRACKING_URI")}
+    os.environ["LIFECYCLE_STATE_DIR"] = str(state)
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    try:
+        yield Settings()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def train_and_register(
+    settings: Settings, spec: DatasetSpec, params: Params, splits: Splits, tmp: Path
+) -> str:
+    """Fit one HGB candidate, log it with its reference data, and run the real gate on it."""
+    from lifecycle.promotion import promote_best
+    from lifecycle.stage import write_frame
+    from lifecycle.tracking import configure, log_candidate
+    from lifecycle.training import fit_all
+
+    client = configure(settings)
+    reference = tmp / "train.parquet"
+    write_frame(splits.train, reference)
+    logged = [
+        log_candidate(f.name, f.model, model_frame(splits.val, spec), {"seed": params.seed},
+                      f.val, {"git_commit": "test"}, reference)
+        for f in fit_all(spec, params, splits.train, splits.val)
+    ]
+    decision = promote_best(client, logged, splits.test, spec, params, settings,
+                            {"git_commit": "test"})
+    return decision.champion_after or ""
+
+
+@pytest.fixture(scope="session")
+def registry(
+    tmp_path_factory: pytest.TempPathFactory, spec: DatasetSpec, splits: Splits
+) -> Iterator[Registry]:
+    """A real SQLite MLflow registry in a temp folder, with an HGB champion (shared, read-only)."""
+    params = make_params(train={"candidates": ["hgb"]})
+    tmp = tmp_path_factory.mktemp("registry")
+    with state_env(tmp / "state") as settings:
+        version = train_and_register(settings, spec, params, splits, tmp)
+        yield Registry(settings, params, spec, splits, params.registry.model_name, version)

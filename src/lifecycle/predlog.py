@@ -1,0 +1,130 @@
+"""The prediction log: every served prediction, durable, written off the request path.
+
+One SQLite file (WAL mode, so monitoring can read while the service writes). The service puts
+rows on an in-memory queue and returns at once; a background thread writes them in batches
+and `close()` drains the queue, so a graceful shutdown loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+
+import pandas as pd
+
+TABLE = "predictions"
+
+
+@dataclass(frozen=True)
+class LoggedPrediction:
+    """One served prediction (one row of a request; a batch request gives several)."""
+
+    request_id: str
+    row: int  # position of the record in its request
+    served_at: str  # ISO-8601 UTC, when the service answered
+    event_time: str  # ISO-8601, the record's own time (what monitoring windows on)
+    inputs: str  # the record's features as JSON, exactly as the model received them
+    prediction: float
+    model_name: str
+    model_version: str
+    latency_ms: float
+
+
+COLUMNS = [f.name for f in fields(LoggedPrediction)]
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS {TABLE} (
+    request_id TEXT NOT NULL, row INTEGER NOT NULL, served_at TEXT NOT NULL,
+    event_time TEXT NOT NULL, inputs TEXT NOT NULL, prediction REAL NOT NULL,
+    model_name TEXT NOT NULL, model_version TEXT NOT NULL, latency_ms REAL NOT NULL,
+    PRIMARY KEY (request_id, row)
+);
+CREATE INDEX IF NOT EXISTS {TABLE}_event_time ON {TABLE} (event_time);
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (and create if needed) the log database."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    conn.executescript(_SCHEMA)
+    return conn
+
+
+def write_rows(conn: sqlite3.Connection, rows: Sequence[LoggedPrediction]) -> None:
+    """Insert rows in one transaction."""
+    marks = ", ".join("?" * len(COLUMNS))
+    with conn:
+        conn.executemany(f"INSERT INTO {TABLE} VALUES ({marks})", [astuple(r) for r in rows])
+
+
+class PredictionLog:
+    """Batched, thread-safe writer. `append` never touches the disk; a thread does."""
+
+    def __init__(self, path: Path, batch_size: int = 500, flush_seconds: float = 0.5) -> None:
+        self.path = path
+        self._conn = connect(path)
+        self._queue: queue.Queue[LoggedPrediction | None] = queue.Queue()
+        self._batch_size, self._flush_seconds = batch_size, flush_seconds
+        self._thread = threading.Thread(target=self._drain, name="prediction-log", daemon=True)
+        self._thread.start()
+
+    def append(self, rows: Iterable[LoggedPrediction]) -> None:
+        """Queue rows for writing (cheap: safe to call on the request path)."""
+        for row in rows:
+            self._queue.put(row)
+
+    def _drain(self) -> None:
+        while True:
+            batch, closing = self._next_batch()
+            if batch:
+                write_rows(self._conn, batch)
+            if closing:
+                return
+
+    def _next_batch(self) -> tuple[list[LoggedPrediction], bool]:
+        """Up to batch_size queued rows; True once close()'s end marker is reached."""
+        batch: list[LoggedPrediction] = []
+        try:
+            item = self._queue.get(timeout=self._flush_seconds)
+            while item is not None:
+                batch.append(item)
+                if len(batch) >= self._batch_size:
+                    return batch, False
+                item = self._queue.get_nowait()
+        except queue.Empty:
+            return batch, False
+        return batch, True  # the queue is FIFO: every row appended before close() is written
+
+    def close(self) -> None:
+        """Write everything still queued, then close the database."""
+        self._queue.put(None)
+        self._thread.join()
+        self._conn.close()
+
+
+def read_predictions(
+    path: Path, start: str | None = None, end: str | None = None
+) -> pd.DataFrame:
+    """Logged predictions with event_time in [start, end), oldest first; empty if no log yet.
+
+    The `inputs` JSON is expanded into one column per feature.
+    """
+    if not Path(path).exists():
+        return pd.DataFrame(columns=[c for c in COLUMNS if c != "inputs"])
+    query, args = f"SELECT * FROM {TABLE} WHERE 1=1", []
+    if start:
+        query, args = query + " AND event_time >= ?", [*args, start]
+    if end:
+        query, args = query + " AND event_time < ?", [*args, end]
+    with sqlite3.connect(path) as conn:
+        frame = pd.read_sql_query(query + " ORDER BY event_time, request_id, row", conn,
+                                  params=args)
+    frame["event_time"] = pd.to_datetime(frame["event_time"])
+    inputs = pd.DataFrame([json.loads(text) for text in frame.pop("inputs")], index=frame.index)
+    return pd.concat([frame, inputs.drop(columns="event_time", errors="ignore")], axis=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -55,8 +56,13 @@ class Failure:
 
     def line(self) -> str:
         """A human-readable one-liner."""
-        shown = ", ".join(f"row {e['row']}: {e['value']!r}" for e in self.examples)
-        return f"column '{self.column}' breaks rule '{self.rule}' in {self.rows} row(s) ({shown})"
+        head = f"column '{self.column}' breaks rule '{self.rule}'"
+        rows = [e for e in self.examples if e["row"] is not None]
+        if rows:
+            shown = ", ".join(f"row {e['row']}: {e['value']!r}" for e in rows)
+            return f"{head} in {self.rows} row(s) ({shown}{', ...' if self.rows > len(rows) else ''})"
+        found = ", ".join(repr(e["value"]) for e in self.examples if e["value"] is not None)
+        return f"{head} (found {found})" if found else head
 
 
 @dataclass
@@ -96,7 +102,8 @@ def _leak_failures(frame: pd.DataFrame, spec: DatasetSpec) -> list[Failure]:
     out = []
     for col in spec.features:
         if col in frame:
-            corr = pd.to_numeric(frame[col], errors="coerce").corr(target)
+            with np.errstate(invalid="ignore", divide="ignore"):  # constant columns: NaN
+                corr = pd.to_numeric(frame[col], errors="coerce").corr(target)
             if pd.notna(corr) and abs(corr) >= LEAK_CORRELATION:
                 rule = f"not a target-leaking feature (|corr| with {spec.target} = {abs(corr):.3f})"
                 out.append(Failure(column=col, rule=rule, rows=len(frame)))
@@ -105,6 +112,12 @@ def _leak_failures(frame: pd.DataFrame, spec: DatasetSpec) -> list[Failure]:
 
 def _failures(err: SchemaErrors) -> list[Failure]:
     cases = err.failure_cases.copy()
+    # A missing column is reported against the schema; name the column itself instead.
+    missing = cases["check"] == "column_in_dataframe"
+    cases.loc[missing, "column"] = cases.loc[missing, "failure_case"]
+    cases.loc[missing, "check"] = "column is present"
+    cases.loc[missing, "failure_case"] = None
+    cases.loc[missing, "index"] = None
     cases["column"] = cases["column"].fillna("<table>").astype(str)
     out = []
     for (column, rule), group in cases.groupby(["column", "check"], sort=False):

@@ -1,0 +1,103 @@
+"""`dvc repro` end to end in a temporary git clone, on shrunken params, with real MLflow."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import ROOT, SHRUNKEN, deep_merge
+
+pytestmark = pytest.mark.slow
+
+
+def sh(repo: Path, *cmd: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run a command in the repo with the project's venv first on PATH."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MLFLOW_TRACKING_URI", "LIFECYCLE_STATE_DIR")}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    done = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True)
+    if ok:
+        assert done.returncode == 0, f"{cmd} failed:\n{done.stdout}\n{done.stderr}"
+    return done
+
+
+def set_params(repo: Path, **override: object) -> None:
+    path = repo / "params.yaml"
+    path.write_text(yaml.safe_dump(deep_merge(yaml.safe_load(path.read_text()), override)))
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repo holding this working tree's project files (tracked and new, not ignored)."""
+    dest = tmp_path_factory.mktemp("clone")
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for name in files:
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    set_params(dest, **SHRUNKEN)
+    sh(dest, "git", "init", "-q")
+    sh(dest, "git", "add", "-A")
+    sh(dest, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "clone")
+    return dest
+
+
+def champion(repo: Path) -> str:
+    code = ("from lifecycle.settings import Settings; from lifecycle.tracking import configure;"
+            "from lifecycle.registry import current; c = current(configure(Settings()),"
+            " 'bike-demand'); print(c.version if c else 'none')")
+    return sh(repo, "python", "-c", code).stdout.strip().splitlines()[-1]
+
+
+def test_repro_end_to_end_then_noop(repo: Path) -> None:
+    first = sh(repo, "dvc", "repro")
+    for stage in ("ingest", "validate", "split", "train", "evaluate", "promote"):
+        assert f"Running stage '{stage}'" in first.stdout
+    assert champion(repo) == "1"
+    for png in ("predicted_vs_actual", "residuals_by_hour", "feature_importance", "timeline"):
+        assert (repo / f"reports/evaluate/png/{png}.png").stat().st_size > 5000
+    again = sh(repo, "dvc", "repro")
+    assert "Data and pipelines are up to date" in again.stdout
+    shown = sh(repo, "dvc", "metrics", "show").stdout
+    assert "hgb.test.mae" in shown and "ridge.val.r2" in shown
+    summary = sh(repo, "lifecycle", "summary").stdout
+    assert "PROMOTED to champion" in summary and "<- best on validation" in summary
+
+
+def test_one_param_reruns_only_the_stages_that_read_it(repo: Path) -> None:
+    set_params(repo, gate={"margin": 0.5})
+    out = sh(repo, "dvc", "repro").stdout
+    assert "Running stage 'promote'" in out
+    assert "Running stage 'train'" not in out and "Running stage 'split'" not in out
+    assert "REFUSE" in out  # the same model cannot beat itself by 50 %
+    assert champion(repo) == "1"
+
+
+def test_bad_data_stops_before_training_and_keeps_the_champion(repo: Path) -> None:
+    csv = repo / "data/raw/bike_sharing_hour.csv"
+    good = csv.read_text()
+    lines = good.splitlines()
+    cells = lines[100].split(",")
+    cells[12] = "1.7"  # hum
+    lines[100] = ",".join(cells)
+    csv.write_text("\n".join(lines) + "\n")
+    try:
+        bad = sh(repo, "dvc", "repro", ok=False)
+        assert bad.returncode != 0
+        assert "column 'hum' breaks rule '<= 1.0' in 1 row(s) (row 99: 1.7)" in bad.stderr
+        assert "Running stage 'train'" not in bad.stdout
+        assert champion(repo) == "1"
+    finally:
+        csv.write_text(good)
+
+
+def test_bad_params_stop_before_any_work(repo: Path) -> None:
+    set_params(repo, train={"hgb": {"max_depht": 3}})
+    bad = sh(repo, "dvc", "repro", ok=False)
+    assert bad.returncode != 0
+    assert "train.hgb.max_depht: Extra inputs are not permitted" in bad.stderr
+    assert champion(repo) == "1"

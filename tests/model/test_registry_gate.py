@@ -1,0 +1,55 @@
+"""The registry and its gate on a real (temporary) SQLite MLflow: promote, refuse, roll back."""
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import make_params, state_env
+
+from lifecycle.data import Splits
+from lifecycle.dataset import DatasetSpec, model_frame
+from lifecycle.promotion import promote_best
+from lifecycle.registry import CHALLENGER, current, rollback
+from lifecycle.stage import write_frame
+from lifecycle.tracking import LoggedModel, configure, log_candidate
+from lifecycle.training import fit_all
+
+
+def test_better_promoted_worse_refused_rollback_restores(
+        tmp_path: Path, spec: DatasetSpec, splits: Splits) -> None:
+    # Floors low enough that the linear baseline may become the first champion.
+    params = make_params(gate={"min_r2": 0.0, "max_mae": 1000.0},
+                         train={"candidates": ["ridge", "hgb"]})
+    reference = tmp_path / "train.parquet"
+    write_frame(splits.train, reference)
+    with state_env(tmp_path / "state") as settings:
+        client = configure(settings)
+        fitted = {f.name: f for f in fit_all(spec, params, splits.train, splits.val)}
+
+        def log(name: str) -> list[LoggedModel]:
+            f = fitted[name]
+            return [log_candidate(name, f.model, model_frame(splits.val, spec), {}, f.val,
+                                  {"git_commit": "test"}, reference)]
+
+        def gate(name: str) -> str:
+            return promote_best(client, log(name), splits.test, spec, params, settings,
+                                {"git_commit": "test"}).action
+
+        name = params.registry.model_name
+        assert gate("ridge") == "promote"  # v1: first champion
+        assert gate("hgb") == "promote"  # v2: much better
+        assert gate("ridge") == "refuse"  # v3: worse than v2
+        assert current(client, name).version == 2
+        assert current(client, name, CHALLENGER).version == 3
+        refused = client.get_model_version(name, "3").tags
+        assert refused["gate.action"] == "refuse" and "does not beat" in refused["gate.reason"]
+        assert float(refused["gate.champion.mae"]) < float(refused["gate.challenger.mae"])
+
+        back = rollback(client, name, settings.promotion_log, "test")
+        assert back.version == "1" and current(client, name).version == 1
+        log_lines = [json.loads(x) for x in settings.promotion_log.read_text().splitlines()]
+        assert [d["action"] for d in log_lines] == ["promote", "promote", "refuse", "rollback"]
+        assert all(d["git_commit"] == "test" and d["time"] for d in log_lines)
+
+        with pytest.raises(LookupError, match="no previous champion"):
+            rollback(client, name, settings.promotion_log)  # v1 was the first champion

@@ -1,7 +1,6 @@
 """`dvc repro` end to end in a temporary git clone, on shrunken params, with real MLflow."""
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import ROOT, SHRUNKEN, deep_merge
+
+from lifecycle.project import commit_all, fresh_copy
 
 pytestmark = pytest.mark.slow
 
@@ -32,17 +33,9 @@ def set_params(repo: Path, **override: object) -> None:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repo holding this working tree's project files (tracked and new, not ignored)."""
-    dest = tmp_path_factory.mktemp("clone")
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-    for name in files:
-        if (ROOT / name).is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
+    dest = fresh_copy(ROOT, tmp_path_factory.mktemp("clone"))
     set_params(dest, **SHRUNKEN)
-    sh(dest, "git", "init", "-q")
-    sh(dest, "git", "add", "-A")
-    sh(dest, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "clone")
+    commit_all(dest, "shrunken params")
     return dest
 
 

@@ -81,6 +81,59 @@ class RegistryParams(_Strict):
     model_name: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
 
 
+# Evidently stat tests whose score is a distance (drifted when score >= threshold). Distances do
+# not turn "significant" just because a window is big, so a sampled window gives the same answer.
+NumDriftMethod = Literal["wasserstein", "psi", "jensenshannon", "hellinger", "kl_div"]
+CatDriftMethod = Literal["jensenshannon", "psi", "hellinger", "kl_div"]
+
+
+class DriftParams(_Strict):
+    """How one feature's drift is measured (Evidently method names)."""
+
+    num_method: NumDriftMethod
+    cat_method: CatDriftMethod
+    threshold: float = Field(gt=0)
+
+
+class MonitorParams(_Strict):
+    """When is the served model no longer trusted? Thresholds of the monitoring decision."""
+
+    window_days: PositiveInt
+    min_rows: PositiveInt
+    max_drift_share: float = Field(gt=0, le=1)
+    metric: Literal["mae", "rmse"]
+    max_error_increase: float = Field(ge=0)
+    sample_rows: PositiveInt
+    drift: DriftParams
+
+    @model_validator(mode="after")
+    def _sample_big_enough(self) -> MonitorParams:
+        if self.sample_rows < self.min_rows:
+            raise ValueError(
+                f"monitor.sample_rows ({self.sample_rows}) is below monitor.min_rows "
+                f"({self.min_rows}): a sampled window could never be judged"
+            )
+        return self
+
+
+class ReplayParams(_Strict):
+    """The closed loop (make replay): which months to play and when to retrain."""
+
+    start: dt.date
+    end: dt.date
+    policy: Literal["drift", "scheduled", "never"]
+    every_months: PositiveInt
+    clients: PositiveInt
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ReplayParams:
+        if self.start.day != 1 or self.end.day != 1:
+            raise ValueError("replay.start and replay.end must be first days of a month")
+        if self.start >= self.end:
+            raise ValueError(f"replay.start ({self.start}) must be before replay.end ({self.end})")
+        return self
+
+
 class Params(_Strict):
     """The whole of params.yaml."""
 
@@ -90,6 +143,8 @@ class Params(_Strict):
     train: TrainParams
     gate: GateParams
     registry: RegistryParams
+    monitor: MonitorParams
+    replay: ReplayParams
 
     @model_validator(mode="after")
     def _windows_fit(self) -> Params:

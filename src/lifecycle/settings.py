@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Every tool we drive phones home unless told not to; the project keeps them all quiet.
@@ -33,6 +34,20 @@ class Settings(BaseSettings):
     mlflow_tracking_uri: str | None = None  # default: sqlite:///<state_dir>/mlflow.db
     mlflow_artifact_root: str | None = Field(default=None, alias="LIFECYCLE_ARTIFACT_ROOT")
     experiment_name: str = Field(default="lifecycle", alias="LIFECYCLE_EXPERIMENT")
+
+    # Serving (serving/service.py). Read when the service starts: change them, then restart it.
+    port: int = Field(default=3000, ge=1, le=65535, alias="PORT")  # `make serve PORT=…`
+    serve_workers: int = Field(default=1, ge=1, alias="LIFECYCLE_SERVE_WORKERS")  # processes
+    prediction_log_path: Path | None = Field(default=None, alias="LIFECYCLE_PREDICTION_LOG")
+    reload_seconds: float = Field(default=10.0, ge=0, alias="LIFECYCLE_RELOAD_SECONDS")  # 0: off
+    admin_token: SecretStr | None = Field(default=None, alias="LIFECYCLE_ADMIN_TOKEN")
+    max_records: int = Field(default=1000, ge=1, alias="LIFECYCLE_MAX_RECORDS")  # per request
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, alias="LIFECYCLE_MAX_BODY_BYTES")
+    max_batch_size: int = Field(default=1000, ge=2, alias="LIFECYCLE_MAX_BATCH_SIZE")  # rows
+    max_latency_ms: int = Field(default=1000, ge=1, alias="LIFECYCLE_MAX_LATENCY_MS")
+    model_source: Literal["registry", "bento"] = Field(
+        default="registry", alias="LIFECYCLE_MODEL_SOURCE"
+    )  # "bento": the model packed into a built Bento, no registry needed
 
     def _abs(self, path: Path) -> Path:
         return path if path.is_absolute() else (self.project_root / path).resolve()
@@ -58,6 +73,31 @@ class Settings(BaseSettings):
     def promotion_log(self) -> Path:
         """Append-only JSON-lines log of every gate decision and rollback."""
         return self.state / "promotions.jsonl"
+
+    @property
+    def prediction_log(self) -> Path:
+        """The served predictions (SQLite); monitoring reads what the service writes here."""
+        return self._abs(self.prediction_log_path or self.state / "predictions.sqlite")
+
+    @property
+    def bentoml_home(self) -> Path:
+        """BentoML's model and Bento store, kept inside the project (BentoML's default is ~)."""
+        return self.state / "bentoml"
+
+    @property
+    def monitoring_state(self) -> Path:
+        """Monitoring's own state: reference data (training rows + predictions) cached per run."""
+        return self.state / "monitoring"
+
+    @property
+    def feedback_store(self) -> Path:
+        """Ground-truth labels as they arrive (SQLite), joined to predictions by event time."""
+        return self.state / "feedback.sqlite"
+
+    @property
+    def evidently_workspace(self) -> Path:
+        """The local Evidently workspace every monitoring run is added to (`make monitor-ui`)."""
+        return self.state / "evidently"
 
 
 def quiet_telemetry() -> None:

@@ -1,0 +1,38 @@
+"""Deliver ground truth for a period, as it would arrive late in real life: here the labels
+come from the source table and go to the feedback store, where monitoring joins them to the
+logged predictions by event time."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from lifecycle.dataset import read_source
+from lifecycle.monitoring.feedback import deliver_from_source
+from lifecycle.monitoring.window import make_window
+from lifecycle.stage import context, run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--start", required=True, help="first event time, inclusive (ISO)")
+    parser.add_argument("--end", required=True, help="last event time, exclusive (ISO)")
+    parser.add_argument("--store", type=Path, help="feedback store (default: settings)")
+    parser.add_argument("--params", default="params.yaml")
+    args = parser.parse_args()
+    try:
+        window = make_window(args.start, args.end)
+    except ValueError as err:
+        parser.error(str(err))
+
+    def deliver() -> None:
+        ctx = context(args.params)
+        store = args.store or ctx.settings.feedback_store
+        count = deliver_from_source(read_source(ctx.spec), ctx.spec, window, store)
+        print(f"delivered {count} labels for [{window.start}, {window.end}) into {store}")
+
+    run("feedback", deliver)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Monitor a window of the prediction log (by event time) against the served model's training
+data: data drift, prediction drift, performance once labels have arrived, and a decision.
+
+Writes reports/monitoring/<window>/{report.html,snapshot.json,summary.json}, latest.json and
+history.png, and adds the run to the Evidently workspace (make monitor-ui).
+
+Exit codes: 0 ok | 10 retrain | 20 insufficient data (empty or small window, missing labels,
+a log that does not match the reference, unknown model) | 1 bad configuration | 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from lifecycle.monitoring.decision import EXIT_CODES
+from lifecycle.monitoring.monitor import REPORTS, MonitorPaths, monitor_window
+from lifecycle.monitoring.window import resolve_window
+from lifecycle.stage import EXPECTED, context
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--start", help="window start, inclusive (ISO date or timestamp)")
+    parser.add_argument("--end", help="window end, exclusive (default: newest monitor.window_days)")
+    parser.add_argument("--log", type=Path, help="prediction log (default: settings)")
+    parser.add_argument("--feedback", type=Path, help="ground-truth store (default: settings)")
+    parser.add_argument("--out", type=Path, default=REPORTS, help="reports folder")
+    parser.add_argument("--workspace", type=Path, help="Evidently workspace (default: settings)")
+    parser.add_argument("--params", default="params.yaml")
+    parser.add_argument("--no-sample", action="store_true", help="never sample large windows")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    try:
+        ctx = context(args.params)
+    except EXPECTED as err:
+        print(f"monitor: {err}", file=sys.stderr)
+        return 1
+    paths = MonitorPaths.default(ctx.settings, args.out)
+    paths = dataclasses.replace(
+        paths,
+        log=args.log or paths.log,
+        feedback=args.feedback or paths.feedback,
+        workspace=args.workspace or paths.workspace,
+    )
+    try:
+        window = resolve_window(args.start, args.end, paths.log, ctx.params.monitor.window_days)
+    except ValueError as err:
+        print(f"monitor: {err}", file=sys.stderr)
+        return 2
+    if window is None:
+        print(
+            f"decision: INSUFFICIENT_DATA: nothing logged in {paths.log} yet; serve traffic "
+            "or replay a period (make simulate START=… END=…)"
+        )
+        return EXIT_CODES["insufficient_data"]
+    result = monitor_window(window, ctx.spec, ctx.params, ctx.settings, paths, not args.no_sample)
+    summary = result.summary
+    if args.json:
+        print(summary.model_dump_json(indent=2))
+    else:
+        print(summary.headline())
+        print("\n".join(f"  {name:<8} {path}" for name, path in summary.artifacts.items()))
+    return summary.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,219 @@
+"""Monitor one window of the prediction log: drift, performance, a decision, and its reports.
+
+`monitor_window` is the in-process API (the replay loop calls it per month); the command line
+around it is monitoring/monitor.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lifecycle.dataset import DatasetSpec
+from lifecycle.monitoring.decision import Evidence, Verdict, decide, enough_rows
+from lifecycle.monitoring.drift import ReportSummary, run_report, summarize
+from lifecycle.monitoring.feedback import attach_labels, read_labels
+from lifecycle.monitoring.frames import monitor_frame, monitored_columns, sample, schema_problems
+from lifecycle.monitoring.performance import PerformanceCheck, check_performance
+from lifecycle.monitoring.publish import publish
+from lifecycle.monitoring.reference import ReferenceMissing, ServedModel, reference_frame
+from lifecycle.monitoring.reference import served_model as lookup_model
+from lifecycle.monitoring.summary import MonitorSummary, RowCounts
+from lifecycle.monitoring.window import LogError, LoggedWindow, Window, read_window
+from lifecycle.params import MonitorParams, Params
+from lifecycle.settings import Settings
+
+REPORTS = Path("reports/monitoring")
+
+
+@dataclass(frozen=True)
+class MonitorPaths:
+    """Where monitoring reads and writes. `reports=None` writes nothing but returns the result."""
+
+    log: Path
+    feedback: Path
+    state: Path  # cached reference data (training rows + predictions) per model run
+    reports: Path | None = None
+    workspace: Path | None = None
+
+    @classmethod
+    def default(cls, settings: Settings, reports: Path = REPORTS) -> MonitorPaths:
+        """The project's standard locations (state/ and reports/monitoring/)."""
+        return cls(
+            settings.prediction_log,
+            settings.feedback_store,
+            settings.monitoring_state,
+            reports,
+            settings.evidently_workspace,
+        )
+
+
+@dataclass
+class MonitorResult:
+    """The typed summary, plus Evidently's snapshot when a report could be run."""
+
+    summary: MonitorSummary
+    snapshot: Any | None = None
+
+
+@dataclass
+class Observed:
+    """What was found for a window before any comparison."""
+
+    logged: LoggedWindow
+    current: pd.DataFrame  # predictions of the monitored version (labels attached)
+    served_as: tuple[str, str] | None = None  # (model name, version) as the log names it
+    model: ServedModel | None = None  # that version, found in the registry
+    reference: pd.DataFrame | None = None
+    versions: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def monitor_window(
+    window: Window,
+    spec: DatasetSpec,
+    params: Params,
+    settings: Settings,
+    paths: MonitorPaths,
+    sample_large: bool = True,
+) -> MonitorResult:
+    """Compare a window of logged predictions with the served model's reference and decide."""
+    limits = params.monitor
+    sample_rows = limits.sample_rows if sample_large else None
+    obs = observe(window, spec, params, settings, paths, sample_rows)
+    snapshot, report, perf = None, None, None
+    if obs.model is not None and obs.reference is not None:
+        snapshot, report, perf = evaluate(obs, window, spec, params, sample_large)
+    labelled = int(obs.current[spec.target].notna().sum()) if spec.target in obs.current else 0
+    drift = report.drift if report else None
+    evidence = Evidence(len(obs.current), labelled, tuple(obs.problems), drift, perf)
+    summary = _summary(window, obs, evidence, decide(evidence, limits), limits)
+    if paths.reports is not None:
+        summary = publish(summary, snapshot, window, paths, limits)
+    return MonitorResult(summary, snapshot)
+
+
+def _summary(
+    window: Window, obs: Observed, evidence: Evidence, verdict: Verdict, limits: MonitorParams
+) -> MonitorSummary:
+    """The typed summary of a window: counts, drift, performance and the decision."""
+    drift, perf = evidence.drift, evidence.performance
+    return MonitorSummary(
+        window=window.as_dict(),
+        model_name=obs.served_as[0] if obs.served_as else None,
+        model_version=obs.served_as[1] if obs.served_as else None,
+        run_id=obs.model.run_id if obs.model else None,
+        rows=RowCounts(
+            logged=obs.logged.logged,
+            evaluated=len(obs.logged.frame),
+            monitored=evidence.rows,
+            labelled=evidence.labelled,
+            reference=0 if obs.reference is None else len(obs.reference),
+        ),
+        sampled=obs.logged.sampled,
+        versions=obs.versions,
+        drift_share=drift.share if drift else None,
+        drifted_features=drift.drifted if drift else [],
+        performance_delta=perf.increase if perf else None,
+        decision=verdict.decision,
+        reasons=verdict.reasons,
+        notes=obs.notes,
+        exit_code=verdict.exit_code,
+        drift=drift,
+        performance=perf,
+        thresholds=limits,
+    )
+
+
+def observe(
+    window: Window,
+    spec: DatasetSpec,
+    params: Params,
+    settings: Settings,
+    paths: MonitorPaths,
+    sample_rows: int | None,
+) -> Observed:
+    """Read the window, pick the model that served it, and fetch that model's reference."""
+    try:
+        logged = read_window(paths.log, window, sample_rows, params.seed)
+    except LogError as err:
+        return Observed(LoggedWindow(pd.DataFrame(), 0), pd.DataFrame(), problems=[str(err)])
+    if logged.frame.empty:
+        problem = (
+            f"no predictions logged with event time in [{window.start}, {window.end}) "
+            f"in {paths.log}: serve traffic, or replay a period with `make simulate`"
+        )
+        return Observed(logged, logged.frame, problems=[problem])
+    obs = _served_rows(logged)
+    obs.problems += schema_problems(obs.current, spec, "prediction log")
+    if obs.problems or obs.served_as is None or not enough_rows(len(obs.current), params.monitor):
+        return obs  # nothing to compare: no need to touch the registry
+    from lifecycle.tracking import configure
+
+    try:
+        obs.model = lookup_model(configure(settings), *obs.served_as)
+        obs.reference = reference_frame(obs.model, spec, paths.state / "reference")
+    except ReferenceMissing as err:
+        obs.problems.append(str(err))
+    obs.current = attach_labels(obs.current, read_labels(paths.feedback, window), spec.target)
+    return obs
+
+
+def _served_rows(logged: LoggedWindow) -> Observed:
+    """Keep the rows of the version that served most of the window (a window normally has one)."""
+    frame = logged.frame
+    keys = frame["model_name"].astype(str) + " v" + frame["model_version"].astype(str)
+    versions = {str(k): int(n) for k, n in keys.value_counts().items()}
+    top = max(versions, key=lambda k: versions[k])
+    rows = frame[keys == top].reset_index(drop=True)
+    served_as = (str(rows["model_name"].iloc[0]), str(rows["model_version"].iloc[0]))
+    obs = Observed(logged, rows, served_as=served_as, versions=versions)
+    if len(versions) > 1:
+        obs.notes.append(
+            f"several versions served this window {versions}: monitoring {top}, "
+            "the one that served most; the other rows are left out"
+        )
+    if logged.sampled:
+        obs.notes.append(
+            f"{logged.logged} predictions in the window: a seeded sample of "
+            f"{len(frame)} was compared"
+        )
+    return obs
+
+
+def evaluate(
+    obs: Observed, window: Window, spec: DatasetSpec, params: Params, sample_large: bool
+) -> tuple[Any, ReportSummary, PerformanceCheck | None]:
+    """Run the Evidently report on the window and read it back; add slices when labelled."""
+    assert obs.model is not None and obs.reference is not None
+    limits = params.monitor
+    rows = limits.sample_rows if sample_large else None
+    reference = sample(monitor_frame(obs.reference, spec), rows, params.seed)
+    labelled = obs.current[obs.current[spec.target].notna()]
+    target = spec.target if enough_rows(len(labelled), limits) else None
+    meta = {
+        "model": obs.model.name,
+        "version": obs.model.version,
+        "run_id": obs.model.run_id,
+        **{f"window_{k}": v for k, v in window.as_dict().items()},
+    }
+    snapshot = run_report(
+        monitor_frame(obs.current, spec),
+        reference,
+        monitored_columns(spec),
+        limits,
+        target,
+        window.start.to_pydatetime(),
+        meta,
+    )
+    report = summarize(snapshot.dict())
+    perf = None
+    if target is not None and report.quality is not None:
+        perf = check_performance(
+            report.quality, obs.model.validation, limits.metric, labelled, spec
+        )
+    return snapshot, report, perf

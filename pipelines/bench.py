@@ -37,14 +37,22 @@ def main() -> None:
         print("cold dvc repro (default params) ...", flush=True)
         seconds = {"cold_repro": timed(["dvc", "repro"], repo)}
         seconds["noop_repro"] = min(timed(["dvc", "repro"], repo) for _ in range(3))
-    rows = {name: {"seconds": round(s, 2), "budget_s": BUDGET[name],
-                   "ratio_to_budget": round(s / BUDGET[name], 3),
-                   "ratio_to_dvc_startup": round(s / baseline, 1)} for name, s in seconds.items()}
+    rows = {
+        name: {
+            "seconds": round(s, 2),
+            "budget_s": BUDGET[name],
+            "ratio_to_budget": round(s / BUDGET[name], 3),
+            "ratio_to_dvc_startup": round(s / baseline, 1),
+        }
+        for name, s in seconds.items()
+    }
     result = {"dvc_startup_s": round(baseline, 3), "results": rows}
     print(f"{'what':<12}{'seconds':>9}{'budget':>8}{'x budget':>10}{'x dvc start':>13}")
     for name, r in rows.items():
-        print(f"{name:<12}{r['seconds']:>9}{r['budget_s']:>8}{r['ratio_to_budget']:>10}"
-              f"{r['ratio_to_dvc_startup']:>13}")
+        print(
+            f"{name:<12}{r['seconds']:>9}{r['budget_s']:>8}{r['ratio_to_budget']:>10}"
+            f"{r['ratio_to_dvc_startup']:>13}"
+        )
     write_json(result, args.out)
 
 

@@ -2,9 +2,16 @@
 
 import argparse
 from pathlib import Path
+from typing import Any
 
-from lifecycle.evaluation import (evaluate, importance, plot_importance, plot_predicted_vs_actual,
-                                  plot_residuals_by_hour, plot_timeline)
+from lifecycle.evaluation import (
+    evaluate,
+    importance,
+    plot_importance,
+    plot_predicted_vs_actual,
+    plot_residuals_by_hour,
+    plot_timeline,
+)
 from lifecycle.promotion import best_candidate
 from lifecycle.stage import context, read_frame, run, write_json
 from lifecycle.tracking import configure, load_model, log_test_metrics, read_candidates
@@ -27,7 +34,8 @@ def main() -> None:
     candidates = read_candidates(args.candidates)
     best = best_candidate(candidates, ctx.params)
     val, test = read_frame(args.val), read_frame(args.test)
-    metrics, slices = {"best": best.name}, {}
+    metrics: dict[str, Any] = {"best": best.name}
+    slices: dict[str, Any] = {}
     for cand in candidates:
         model = load_model(cand.model_uri)
         scores = {"val": evaluate(model, val, ctx.spec), "test": evaluate(model, test, ctx.spec)}
@@ -35,7 +43,8 @@ def main() -> None:
         slices[cand.name] = {split: ev.by_slice for split, ev in scores.items()}
         log_test_metrics(cand.run_id, scores["test"].overall)
         if cand.name == best.name:
-            preds, imp = scores["test"].predictions, importance(model, val, ctx.spec, ctx.params.seed)
+            preds = scores["test"].predictions
+            imp = importance(model, val, ctx.spec, ctx.params.seed)
     write_json(metrics, args.metrics)
     write_json(slices, args.slices)
     preds.to_csv(args.predictions, index=False)
@@ -44,8 +53,11 @@ def main() -> None:
     plot_predicted_vs_actual(preds, title, args.pngs / "predicted_vs_actual.png")
     plot_residuals_by_hour(preds, title, args.pngs / "residuals_by_hour.png")
     plot_timeline(preds, title, args.pngs / "timeline.png")
-    plot_importance(imp, f"{best.name}: permutation importance (validation)",
-                    args.pngs / "feature_importance.png")
+    plot_importance(
+        imp,
+        f"{best.name}: permutation importance (validation)",
+        args.pngs / "feature_importance.png",
+    )
 
 
 if __name__ == "__main__":

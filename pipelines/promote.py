@@ -18,10 +18,19 @@ def main() -> None:
     ctx = context()
     client = configure(ctx.settings)
     lineage = {"git_commit": git_commit(), "data.as_of": str(ctx.params.data.as_of)}
-    lineage |= {f"data.md5.{p.name}": md5 for p, md5 in
-                zip([args.test], data_hashes([args.test]).values(), strict=True)}
-    decision = promote_best(client, read_candidates(args.candidates), read_frame(args.test),
-                            ctx.spec, ctx.params, ctx.settings, lineage)
+    lineage |= {
+        f"data.md5.{p.name}": md5
+        for p, md5 in zip([args.test], data_hashes([args.test]).values(), strict=True)
+    }
+    decision = promote_best(
+        client,
+        read_candidates(args.candidates),
+        read_frame(args.test),
+        ctx.spec,
+        ctx.params,
+        ctx.settings,
+        lineage,
+    )
     print(f"  v{decision.version}: {decision.action.upper()} — {decision.reason}")
     write_json(decision.as_dict(), args.decision)
 

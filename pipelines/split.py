@@ -17,8 +17,11 @@ def main() -> None:
     ctx = context()
     splits = split_by_time(read_frame(args.data), ctx.params)
     w = windows(ctx.params)
-    for name, start, end in [("train", w.train_start, w.val_start),
-                             ("val", w.val_start, w.test_start), ("test", w.test_start, w.end)]:
+    for name, start, end in [
+        ("train", w.train_start, w.val_start),
+        ("val", w.val_start, w.test_start),
+        ("test", w.test_start, w.end),
+    ]:
         part = getattr(splits, name)
         print(f"  {name:<5} {start:%Y-%m-%d} .. {end:%Y-%m-%d}  {len(part):6d} rows")
         write_frame(part, getattr(args, name))

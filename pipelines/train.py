@@ -1,4 +1,4 @@
-"""Stage `train`: fit every candidate, log each as an MLflow run, hand the list to the next stages."""
+"""Stage `train`: fit every candidate, log each as an MLflow run, hand the list on."""
 
 import argparse
 from pathlib import Path
@@ -20,16 +20,32 @@ def main() -> None:
     configure(ctx.settings)
     train, val = read_frame(args.train), read_frame(args.val)
     hashes = data_hashes([args.train, args.val])
-    tags = {"git_commit": git_commit(), "dataset": ctx.spec.name,
-            "data.as_of": str(ctx.params.data.as_of)}
+    tags = {
+        "git_commit": git_commit(),
+        "dataset": ctx.spec.name,
+        "data.as_of": str(ctx.params.data.as_of),
+    }
     tags |= {f"data.md5.{Path(path).name}": md5 for path, md5 in hashes.items()}
     logged = []
     for fitted in fit_all(ctx.spec, ctx.params, train, val):
         hyper = getattr(ctx.params.train, fitted.name).model_dump()
-        params = {"seed": ctx.params.seed, "log_target": ctx.params.train.log_target,
-                  "train_rows": len(train), **hyper}
-        logged.append(log_candidate(fitted.name, fitted.model, model_frame(val, ctx.spec),
-                                    params, fitted.val, tags, args.train))
+        params = {
+            "seed": ctx.params.seed,
+            "log_target": ctx.params.train.log_target,
+            "train_rows": len(train),
+            **hyper,
+        }
+        logged.append(
+            log_candidate(
+                fitted.name,
+                fitted.model,
+                model_frame(val, ctx.spec),
+                params,
+                fitted.val,
+                tags,
+                args.train,
+            )
+        )
     write_json({"candidates": [m.as_dict() for m in logged]}, args.out)
 
 

@@ -122,12 +122,20 @@ def train_and_register(
     reference = tmp / "train.parquet"
     write_frame(splits.train, reference)
     logged = [
-        log_candidate(f.name, f.model, model_frame(splits.val, spec), {"seed": params.seed},
-                      f.val, {"git_commit": "test"}, reference)
+        log_candidate(
+            f.name,
+            f.model,
+            model_frame(splits.val, spec),
+            {"seed": params.seed},
+            f.val,
+            {"git_commit": "test"},
+            reference,
+        )
         for f in fit_all(spec, params, splits.train, splits.val)
     ]
-    decision = promote_best(client, logged, splits.test, spec, params, settings,
-                            {"git_commit": "test"})
+    decision = promote_best(
+        client, logged, splits.test, spec, params, settings, {"git_commit": "test"}
+    )
     return decision.champion_after or ""
 
 

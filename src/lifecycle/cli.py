@@ -21,20 +21,27 @@ def _read(path: Path) -> dict[str, Any]:
 
 def summary_table(metrics: dict[str, Any], decision: dict[str, Any]) -> str:
     """The candidates' scores and the gate's decision as a plain-text table."""
-    lines = [f"{'candidate':<10}{'val MAE':>10}{'val R²':>9}{'test MAE':>10}{'test RMSE':>11}"
-             f"{'test R²':>9}"]
+    lines = [
+        f"{'candidate':<10}{'val MAE':>10}{'val R²':>9}{'test MAE':>10}{'test RMSE':>11}"
+        f"{'test R²':>9}"
+    ]
     for name, scores in metrics.items():
         if name == "best":
             continue
         val, test = scores["val"], scores["test"]
         mark = "  <- best on validation" if name == metrics["best"] else ""
-        lines.append(f"{name:<10}{val['mae']:>10.2f}{val['r2']:>9.3f}{test['mae']:>10.2f}"
-                     f"{test['rmse']:>11.2f}{test['r2']:>9.3f}{mark}")
+        lines.append(
+            f"{name:<10}{val['mae']:>10.2f}{val['r2']:>9.3f}{test['mae']:>10.2f}"
+            f"{test['rmse']:>11.2f}{test['r2']:>9.3f}{mark}"
+        )
     verb = {"promote": "PROMOTED to champion", "refuse": "REFUSED (champion unchanged)"}
-    lines += ["", f"gate: {decision['model_name']} v{decision['version']} "
-                  f"{verb.get(decision['action'], decision['action'])}",
-              f"why:  {decision['reason']}",
-              f"champion now: v{decision['champion_after']}"]
+    lines += [
+        "",
+        f"gate: {decision['model_name']} v{decision['version']} "
+        f"{verb.get(decision['action'], decision['action'])}",
+        f"why:  {decision['reason']}",
+        f"champion now: v{decision['champion_after']}",
+    ]
     return "\n".join(lines)
 
 
@@ -59,7 +66,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="lifecycle", description=__doc__)
     sub = parser.add_subparsers(required=True)
     sub.add_parser("summary", help="print candidates and the last gate decision").set_defaults(
-        func=_summary)
+        func=_summary
+    )
     rb = sub.add_parser("rollback", help="move champion back to the previous champion")
     rb.add_argument("--params", default="params.yaml")
     rb.set_defaults(func=_rollback)

@@ -68,8 +68,9 @@ def split_by_time(frame: pd.DataFrame, params: Params) -> Splits:
     def part(lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
         return frame[(when >= lo) & (when < hi)].reset_index(drop=True)
 
-    splits = Splits(part(w.train_start, w.val_start), part(w.val_start, w.test_start),
-                    part(w.test_start, w.end))
+    splits = Splits(
+        part(w.train_start, w.val_start), part(w.val_start, w.test_start), part(w.test_start, w.end)
+    )
     if len(splits.train) < params.split.min_train_rows:
         raise NotEnoughData(
             f"only {len(splits.train)} training rows between {w.train_start:%Y-%m-%d} and "

@@ -40,8 +40,12 @@ def evaluate(model: Pipeline, frame: pd.DataFrame, spec: DatasetSpec) -> Evaluat
 def importance(model: Pipeline, frame: pd.DataFrame, spec: DatasetSpec, seed: int) -> pd.Series:
     """Permutation importance of each raw input (MAE increase when it is shuffled)."""
     result: Any = permutation_importance(
-        model, model_frame(frame, spec), frame[spec.target].to_numpy(dtype=float),
-        scoring="neg_mean_absolute_error", n_repeats=5, random_state=seed,
+        model,
+        model_frame(frame, spec),
+        frame[spec.target].to_numpy(dtype=float),
+        scoring="neg_mean_absolute_error",
+        n_repeats=5,
+        random_state=seed,
     )
     names = spec.model_inputs
     return pd.Series(result.importances_mean, index=names, name="mae_increase").sort_values()

@@ -19,14 +19,14 @@ from lifecycle.dataset import EVENT_TIME, DatasetSpec
 CYCLES = {"hour": 24, "weekday": 7, "month": 12}
 
 
-class CalendarFeatures(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+class CalendarFeatures(BaseEstimator, TransformerMixin):
     """Turn an event-time column into sin/cos of hour, weekday and month, plus a weekend flag."""
 
-    def fit(self, X: pd.DataFrame, y: object = None) -> CalendarFeatures:  # noqa: N803
+    def fit(self, X: pd.DataFrame, y: object = None) -> CalendarFeatures:
         """Nothing to learn; present for the scikit-learn API."""
         return self
 
-    def transform(self, X: pd.DataFrame) -> np.ndarray:  # noqa: N803
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
         """Return an (n, 7) float array of calendar features."""
         when = pd.to_datetime(X[EVENT_TIME] if isinstance(X, pd.DataFrame) else X[:, 0])
         parts = {

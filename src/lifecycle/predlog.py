@@ -8,6 +8,7 @@ and `close()` drains the queue, so a graceful shutdown loses nothing.
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import sqlite3
 import threading
@@ -18,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 TABLE = "predictions"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,16 @@ class PredictionLog:
         while True:
             batch, closing = self._next_batch()
             if batch:
-                write_rows(self._conn, batch)
+                self._write(batch)
             if closing:
                 return
+
+    def _write(self, batch: list[LoggedPrediction]) -> None:
+        """Write one batch; a failure is reported and the writer goes on (it never dies)."""
+        try:
+            write_rows(self._conn, batch)
+        except sqlite3.Error as err:  # e.g. disk full, or a duplicate (request_id, row)
+            log.error("prediction log %s: %d rows NOT written: %s", self.path, len(batch), err)
 
     def _next_batch(self) -> tuple[list[LoggedPrediction], bool]:
         """Up to batch_size queued rows; True once close()'s end marker is reached."""
@@ -108,23 +117,23 @@ class PredictionLog:
         self._conn.close()
 
 
-def read_predictions(
-    path: Path, start: str | None = None, end: str | None = None
-) -> pd.DataFrame:
+def read_predictions(path: Path, start: str | None = None, end: str | None = None) -> pd.DataFrame:
     """Logged predictions with event_time in [start, end), oldest first; empty if no log yet.
 
     The `inputs` JSON is expanded into one column per feature.
     """
     if not Path(path).exists():
         return pd.DataFrame(columns=[c for c in COLUMNS if c != "inputs"])
-    query, args = f"SELECT * FROM {TABLE} WHERE 1=1", []
+    query = f"SELECT * FROM {TABLE} WHERE 1=1"
+    args: list[str] = []
     if start:
         query, args = query + " AND event_time >= ?", [*args, start]
     if end:
         query, args = query + " AND event_time < ?", [*args, end]
     with sqlite3.connect(path) as conn:
-        frame = pd.read_sql_query(query + " ORDER BY event_time, request_id, row", conn,
-                                  params=args)
+        frame = pd.read_sql_query(
+            query + " ORDER BY event_time, request_id, row", conn, params=args
+        )
     frame["event_time"] = pd.to_datetime(frame["event_time"])
     inputs = pd.DataFrame([json.loads(text) for text in frame.pop("inputs")], index=frame.index)
     return pd.concat([frame, inputs.drop(columns="event_time", errors="ignore")], axis=1)

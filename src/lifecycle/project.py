@@ -11,7 +11,10 @@ def project_files(root: Path) -> list[str]:
     """Files git would ship from this working tree: tracked plus new ones not ignored."""
     out = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
-        cwd=root, capture_output=True, text=True, check=True,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     return [name for name in out if (root / name).is_file()]
 

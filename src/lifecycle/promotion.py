@@ -30,8 +30,11 @@ def score_uri(model_uri: str, frame: pd.DataFrame, spec: DatasetSpec) -> Scores:
 
 def _window(frame: pd.DataFrame) -> dict[str, str]:
     times = frame[EVENT_TIME]
-    return {"start": f"{times.min():%Y-%m-%d %H:%M}", "end": f"{times.max():%Y-%m-%d %H:%M}",
-            "rows": str(len(frame))}
+    return {
+        "start": f"{times.min():%Y-%m-%d %H:%M}",
+        "end": f"{times.max():%Y-%m-%d %H:%M}",
+        "rows": str(len(frame)),
+    }
 
 
 def promote_best(

@@ -38,10 +38,16 @@ def judge(challenger: Scores, champion: Scores | None, gate: GateParams) -> Verd
     ours, theirs = getattr(challenger, gate.metric), getattr(champion, gate.metric)
     needed = theirs * (1 - gate.margin)
     if ours <= needed:
-        return Verdict(True, f"{gate.metric} {ours:.2f} beats the champion's {theirs:.2f} "
-                             f"by more than {gate.margin:.0%}")
-    return Verdict(False, f"{gate.metric} {ours:.2f} does not beat the champion's {theirs:.2f} "
-                          f"by {gate.margin:.0%} (needs <= {needed:.2f})")
+        return Verdict(
+            True,
+            f"{gate.metric} {ours:.2f} beats the champion's {theirs:.2f} "
+            f"by more than {gate.margin:.0%}",
+        )
+    return Verdict(
+        False,
+        f"{gate.metric} {ours:.2f} does not beat the champion's {theirs:.2f} "
+        f"by {gate.margin:.0%} (needs <= {needed:.2f})",
+    )
 
 
 @dataclass
@@ -100,14 +106,18 @@ def record(client: MlflowClient, decision: Decision, log: Path) -> None:
         client.set_registered_model_alias(name, CHAMPION, version)
     elif decision.action == "rollback":
         client.set_registered_model_alias(name, CHAMPION, version)
-    tags = {"gate.action": decision.action, "gate.reason": decision.reason,
-            "gate.time": decision.time, "gate.git_commit": decision.git_commit,
-            "gate.champion_before": decision.champion_before or "none"}
+    tags = {
+        "gate.action": decision.action,
+        "gate.reason": decision.reason,
+        "gate.time": decision.time,
+        "gate.git_commit": decision.git_commit,
+        "gate.champion_before": decision.champion_before or "none",
+    }
     tags |= {f"gate.challenger.{k}": f"{v:.4f}" for k, v in decision.challenger_metrics.items()}
     for key, value in (decision.champion_metrics or {}).items():
         tags[f"gate.champion.{key}"] = f"{value:.4f}"
-    for key, value in tags.items():
-        client.set_model_version_tag(name, version, key, value)
+    for key, text in tags.items():
+        client.set_model_version_tag(name, version, key, text)
     append_log(log, decision)
 
 
@@ -120,8 +130,12 @@ def rollback(client: MlflowClient, name: str, log: Path, commit: str = "") -> De
     if not before:
         raise LookupError(f"champion v{now.version} of '{name}' has no previous champion")
     decision = Decision(
-        action="rollback", model_name=name, version=before, champion_before=str(now.version),
-        champion_after=before, reason=f"manual rollback from v{now.version} to v{before}",
+        action="rollback",
+        model_name=name,
+        version=before,
+        champion_before=str(now.version),
+        champion_after=before,
+        reason=f"manual rollback from v{now.version} to v{before}",
         git_commit=commit,
     )
     record(client, decision, log)

@@ -57,6 +57,7 @@ def configure(settings: Settings) -> MlflowClient:
 
 def git_commit(root: Path = Path(".")) -> str:
     """The current git commit, with `-dirty` when tracked files have uncommitted changes."""
+
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
         return done.stdout.strip() if done.returncode == 0 else ""
@@ -155,6 +156,9 @@ def download_reference(run_id: str, dest: Path) -> Path:
     """Download the training snapshot logged with a run; returns the Parquet file's path."""
     import mlflow
 
-    folder = Path(mlflow.artifacts.download_artifacts(
-        run_id=run_id, artifact_path=REFERENCE_DIR, dst_path=str(dest)))
+    folder = Path(
+        mlflow.artifacts.download_artifacts(
+            run_id=run_id, artifact_path=REFERENCE_DIR, dst_path=str(dest)
+        )
+    )
     return next(folder.glob("*.parquet"))

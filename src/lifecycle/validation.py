@@ -60,7 +60,8 @@ class Failure:
         rows = [e for e in self.examples if e["row"] is not None]
         if rows:
             shown = ", ".join(f"row {e['row']}: {e['value']!r}" for e in rows)
-            return f"{head} in {self.rows} row(s) ({shown}{', ...' if self.rows > len(rows) else ''})"
+            more = ", ..." if self.rows > len(rows) else ""
+            return f"{head} in {self.rows} row(s) ({shown}{more})"
         found = ", ".join(repr(e["value"]) for e in self.examples if e["value"] is not None)
         return f"{head} (found {found})" if found else head
 
@@ -133,9 +134,13 @@ def _plain(value: Any) -> Any:
     """JSON-friendly scalar (numpy and pandas scalars become Python ones)."""
     if pd.isna(value):
         return None
-    return value.item() if hasattr(value, "item") else str(value) if not isinstance(
-        value, int | float | str
-    ) else value
+    return (
+        value.item()
+        if hasattr(value, "item")
+        else str(value)
+        if not isinstance(value, int | float | str)
+        else value
+    )
 
 
 def validate(frame: pd.DataFrame, spec: DatasetSpec) -> ValidationReport:

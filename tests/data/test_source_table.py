@@ -5,8 +5,8 @@ import hashlib
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT
 
+from conftest import ROOT
 from lifecycle.dataset import DatasetSpec, event_time
 from lifecycle.validation import ValidationReport, validate
 
@@ -79,8 +79,7 @@ def test_nans(sample: pd.DataFrame, spec: DatasetSpec) -> None:
     assert "not_nullable" in line and "row 42" in line
 
 
-def test_other_units_celsius_instead_of_normalised(sample: pd.DataFrame,
-                                                  spec: DatasetSpec) -> None:
+def test_other_units_celsius_instead_of_normalised(sample: pd.DataFrame, spec: DatasetSpec) -> None:
     sample["temp"] = sample["temp"] * 47 - 8  # degrees Celsius, as a weather feed would send
     line = failure(validate(sample, spec), "temp")
     assert "rule '<= 1.0'" in line and "rule '>= 0.0'" in line
@@ -94,7 +93,10 @@ def test_unparsable_date(sample: pd.DataFrame, spec: DatasetSpec) -> None:
 
 
 def test_undeclared_leak_is_caught(sample: pd.DataFrame, spec: DatasetSpec) -> None:
-    leaky = spec.model_copy(update={"columns": {
-        **spec.columns, "hum": spec.columns["hum"].model_copy(update={"max": None})}})
+    leaky = spec.model_copy(
+        update={
+            "columns": {**spec.columns, "hum": spec.columns["hum"].model_copy(update={"max": None})}
+        }
+    )
     sample["hum"] = sample["cnt"]  # a feature that is really the target
     assert "target-leaking" in failure(validate(sample, leaky), "hum")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, SHRUNKEN, deep_merge
 
+from conftest import ROOT, SHRUNKEN, deep_merge
 from lifecycle.project import commit_all, fresh_copy
 
 pytestmark = pytest.mark.slow
@@ -16,8 +16,11 @@ pytestmark = pytest.mark.slow
 
 def sh(repo: Path, *cmd: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
     """Run a command in the repo with the project's venv first on PATH."""
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("MLFLOW_TRACKING_URI", "LIFECYCLE_STATE_DIR")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("MLFLOW_TRACKING_URI", "LIFECYCLE_STATE_DIR")
+    }
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     done = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True)
     if ok:
@@ -40,9 +43,11 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def champion(repo: Path) -> str:
-    code = ("from lifecycle.settings import Settings; from lifecycle.tracking import configure;"
-            "from lifecycle.registry import current; c = current(configure(Settings()),"
-            " 'bike-demand'); print(c.version if c else 'none')")
+    code = (
+        "from lifecycle.settings import Settings; from lifecycle.tracking import configure;"
+        "from lifecycle.registry import current; c = current(configure(Settings()),"
+        " 'bike-demand'); print(c.version if c else 'none')"
+    )
     return sh(repo, "python", "-c", code).stdout.strip().splitlines()[-1]
 
 

@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_params
 from sklearn.pipeline import Pipeline
 
+from conftest import make_params
 from lifecycle.data import Splits
 from lifecycle.dataset import DatasetSpec
 from lifecycle.metrics import score
@@ -18,14 +18,16 @@ def hgb(spec: DatasetSpec, params: Params, splits: Splits) -> Pipeline:
     return fit_candidate("hgb", spec, params, splits.train)
 
 
-def test_every_candidate_beats_predicting_the_mean(spec: DatasetSpec, params: Params,
-                                                   splits: Splits) -> None:
+def test_every_candidate_beats_predicting_the_mean(
+    spec: DatasetSpec, params: Params, splits: Splits
+) -> None:
     for fitted in fit_all(spec, params, splits.train, splits.val):
         assert fitted.val.r2 > 0.1, fitted.name
 
 
 def test_boosted_trees_pass_the_quality_floors_on_the_test_window(
-        hgb: Pipeline, spec: DatasetSpec, params: Params, splits: Splits) -> None:
+    hgb: Pipeline, spec: DatasetSpec, params: Params, splits: Splits
+) -> None:
     scores = score(splits.test[spec.target], predict(hgb, splits.test, spec))
     assert scores.r2 >= params.gate.min_r2 and scores.mae <= params.gate.max_mae
 
@@ -33,9 +35,18 @@ def test_boosted_trees_pass_the_quality_floors_on_the_test_window(
 def day(date: str, workingday: int, weathersit: int) -> pd.DataFrame:
     """24 hourly records of one mild day."""
     hours = pd.date_range(date, periods=24, freq="h")
-    return pd.DataFrame({"event_time": hours, "holiday": 0.0, "workingday": float(workingday),
-                         "weathersit": float(weathersit), "temp": 0.5, "atemp": 0.48,
-                         "hum": 0.5, "windspeed": 0.15})
+    return pd.DataFrame(
+        {
+            "event_time": hours,
+            "holiday": 0.0,
+            "workingday": float(workingday),
+            "weathersit": float(weathersit),
+            "temp": 0.5,
+            "atemp": 0.48,
+            "hum": 0.5,
+            "windspeed": 0.15,
+        }
+    )
 
 
 def test_working_day_rentals_peak_at_commute_hours(hgb: Pipeline) -> None:
@@ -60,6 +71,5 @@ def test_same_seed_gives_identical_metrics(spec: DatasetSpec, splits: Splits) ->
     assert first == again
 
 
-def test_predictions_are_never_negative(hgb: Pipeline, spec: DatasetSpec,
-                                        splits: Splits) -> None:
+def test_predictions_are_never_negative(hgb: Pipeline, spec: DatasetSpec, splits: Splits) -> None:
     assert (predict(hgb, splits.test, spec) >= 0).all()

@@ -1,7 +1,6 @@
 """The shared registry fixture really registers a champion that loads and predicts."""
 
 from conftest import Registry
-
 from lifecycle.dataset import model_frame
 from lifecycle.registry import current
 from lifecycle.tracking import configure, load_model

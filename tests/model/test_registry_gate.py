@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import make_params, state_env
 
+from conftest import make_params, state_env
 from lifecycle.data import Splits
 from lifecycle.dataset import DatasetSpec, model_frame
 from lifecycle.promotion import promote_best
@@ -16,10 +16,12 @@ from lifecycle.training import fit_all
 
 
 def test_better_promoted_worse_refused_rollback_restores(
-        tmp_path: Path, spec: DatasetSpec, splits: Splits) -> None:
+    tmp_path: Path, spec: DatasetSpec, splits: Splits
+) -> None:
     # Floors low enough that the linear baseline may become the first champion.
-    params = make_params(gate={"min_r2": 0.0, "max_mae": 1000.0},
-                         train={"candidates": ["ridge", "hgb"]})
+    params = make_params(
+        gate={"min_r2": 0.0, "max_mae": 1000.0}, train={"candidates": ["ridge", "hgb"]}
+    )
     reference = tmp_path / "train.parquet"
     write_frame(splits.train, reference)
     with state_env(tmp_path / "state") as settings:
@@ -28,12 +30,22 @@ def test_better_promoted_worse_refused_rollback_restores(
 
         def log(name: str) -> list[LoggedModel]:
             f = fitted[name]
-            return [log_candidate(name, f.model, model_frame(splits.val, spec), {}, f.val,
-                                  {"git_commit": "test"}, reference)]
+            return [
+                log_candidate(
+                    name,
+                    f.model,
+                    model_frame(splits.val, spec),
+                    {},
+                    f.val,
+                    {"git_commit": "test"},
+                    reference,
+                )
+            ]
 
         def gate(name: str) -> str:
-            return promote_best(client, log(name), splits.test, spec, params, settings,
-                                {"git_commit": "test"}).action
+            return promote_best(
+                client, log(name), splits.test, spec, params, settings, {"git_commit": "test"}
+            ).action
 
         name = params.registry.model_name
         assert gate("ridge") == "promote"  # v1: first champion

@@ -4,9 +4,9 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import ROOT
 from pydantic import ValidationError
 
+from conftest import ROOT
 from lifecycle.dataset import DatasetSpec
 
 
@@ -17,7 +17,14 @@ def raw_spec() -> dict[str, Any]:
 def test_bike_sharing_features_are_client_inputs_only() -> None:
     spec = DatasetSpec.model_validate(raw_spec())
     assert list(spec.features) == [
-        "holiday", "workingday", "weathersit", "temp", "atemp", "hum", "windspeed"]
+        "holiday",
+        "workingday",
+        "weathersit",
+        "temp",
+        "atemp",
+        "hum",
+        "windspeed",
+    ]
     assert spec.model_inputs[0] == "event_time"
     assert not set(spec.features) & {"casual", "registered", "cnt"}
 

@@ -13,7 +13,8 @@ def frame(times: list[str]) -> pd.DataFrame:
 
 def test_hour_23_sits_next_to_hour_0() -> None:
     enc = CalendarFeatures().fit_transform(
-        frame(["2011-01-03 23:00", "2011-01-04 00:00", "2011-01-04 12:00"]))
+        frame(["2011-01-03 23:00", "2011-01-04 00:00", "2011-01-04 12:00"])
+    )
     hour = enc[:, :2]
     assert np.linalg.norm(hour[0] - hour[1]) < np.linalg.norm(hour[1] - hour[2])
 
@@ -23,8 +24,9 @@ def test_weekend_flag() -> None:
     assert list(enc[:, -1]) == [1.0, 0.0]  # Saturday, Monday
 
 
-def test_feature_matrix_has_one_column_per_output_name(spec: DatasetSpec,
-                                                       source: pd.DataFrame) -> None:
+def test_feature_matrix_has_one_column_per_output_name(
+    spec: DatasetSpec, source: pd.DataFrame
+) -> None:
     from lifecycle.dataset import model_frame
 
     x = model_frame(source.head(200), spec)

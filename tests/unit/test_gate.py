@@ -1,7 +1,6 @@
 """The gate's pure decision rule."""
 
 from conftest import make_params
-
 from lifecycle.metrics import Scores
 from lifecycle.registry import judge
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, raw_params
 
+from conftest import ROOT, raw_params
 from lifecycle.params import ParamsError, load_params
 
 

@@ -9,8 +9,17 @@ from lifecycle.predlog import LoggedPrediction, PredictionLog, read_predictions
 
 def row(request: str, hour: int) -> LoggedPrediction:
     inputs = json.dumps({"temp": 0.5, "hum": 0.4})
-    return LoggedPrediction(request, 0, "2026-01-01T00:00:00+00:00",
-                            f"2011-01-01T{hour:02d}:00:00", inputs, 12.5, "m", "3", 1.2)
+    return LoggedPrediction(
+        request,
+        0,
+        "2026-01-01T00:00:00+00:00",
+        f"2011-01-01T{hour:02d}:00:00",
+        inputs,
+        12.5,
+        "m",
+        "3",
+        1.2,
+    )
 
 
 def test_concurrent_appends_are_all_written(tmp_path: Path) -> None:

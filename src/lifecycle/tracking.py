@@ -63,7 +63,8 @@ def git_commit(root: Path = Path(".")) -> str:
         return done.stdout.strip() if done.returncode == 0 else ""
 
     commit = git("rev-parse", "HEAD") or "unknown"
-    dirty = git("status", "--porcelain", "--untracked-files=no")
+    # dvc.lock is rewritten by `dvc repro` between stages: it does not make the code dirty.
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!dvc.lock")
     return f"{commit}-dirty" if dirty else commit
 
 

@@ -1,0 +1,162 @@
+"""The closed loop, month by month: serve → label → monitor → retrain → promote → redeploy.
+
+Everything is real: a `bentoml serve` process answers HTTP, labels land in the feedback store,
+Evidently judges the month, `dvc repro` retrains in a git working repository, the gate decides,
+and the running server switches to a new champion without a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sklearn.pipeline import Pipeline
+from tqdm.auto import tqdm
+
+from lifecycle.dataset import EVENT_TIME, DatasetSpec, load_spec, read_source
+from lifecycle.metrics import score
+from lifecycle.params import Params, ReplayParams, load_params
+from lifecycle.registry import current
+from lifecycle.replay.policy import should_retrain
+from lifecycle.replay.timeline import Month, Retrain
+from lifecycle.replay.traffic import Traffic, send_month
+from lifecycle.replay.workrepo import WorkRepo
+from lifecycle.serving.process import Server
+from lifecycle.settings import Settings
+from lifecycle.tracking import configure, load_model
+from lifecycle.training import predict
+
+DECISION = Path("reports/promote/decision.json")  # the promote stage's output, in the work repo
+
+
+def months(start: dt.date, end: dt.date) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
+    """Consecutive calendar months [first day, first day of next) from start up to end."""
+    firsts = pd.date_range(pd.Timestamp(start), pd.Timestamp(end), freq="MS")
+    return list(itertools.pairwise(firsts))
+
+
+@dataclass
+class World:
+    """What the loop needs at hand: the working repository and its settings, params, data."""
+
+    repo: WorkRepo
+    settings: Settings
+    params: Params
+    spec: DatasetSpec
+    source: pd.DataFrame
+
+    @classmethod
+    def open(cls, repo: WorkRepo) -> World:
+        """Load params, dataset and settings of the working repository (state inside it)."""
+        params = load_params(repo.path / "params.yaml")
+        spec = load_spec(repo.path / params.data.dataset)
+        spec = spec.model_copy(update={"source": repo.path / spec.source})
+        settings = Settings(LIFECYCLE_ROOT=repo.path, LIFECYCLE_STATE_DIR=repo.path / "state")
+        return cls(repo, settings, params, spec, read_source(spec))
+
+    def champion_version(self) -> str:
+        """The version behind `champion` right now."""
+        version = current(configure(self.settings), self.params.registry.model_name)
+        if version is None:
+            raise LookupError("the working repository's registry has no champion")
+        return str(version.version)
+
+    def month_rows(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+        """The source rows whose event time falls in [start, end)."""
+        when = self.source[EVENT_TIME]
+        return self.source[(when >= start) & (when < end)].reset_index(drop=True)
+
+
+def retrain(world: World, as_of: dt.date) -> Retrain:
+    """Advance the data snapshot, `dvc repro`, read the gate's decision, commit the result."""
+    world.repo.set_as_of(as_of)
+    run = world.repo.repro()
+    if not run.ok:
+        outcome = Retrain(as_of.isoformat(), "failed", None, run.failure(), seconds=run.seconds)
+    else:
+        decision = json.loads((world.repo.path / DECISION).read_text())
+        outcome = Retrain(
+            as_of.isoformat(),
+            decision["action"],
+            decision["version"],
+            decision["reason"],
+            seconds=run.seconds,
+        )
+    outcome.commit = world.repo.commit(f"retrain on data to {as_of}: {outcome.outcome}")
+    return outcome
+
+
+def redeploy(server: Server, version: str) -> str:
+    """Ask the live server to reload from the registry; return the version it now serves."""
+    return server.reload_to(version)
+
+
+Progress = Callable[[Month], None]
+
+
+def play(world: World, server: Server, replay: ReplayParams, on_month: Progress) -> list[Month]:
+    """Play every month of the replay window; call `on_month` after each (for live output)."""
+    never = load_model(f"models:/{world.params.registry.model_name}/{world.champion_version()}")
+    done: list[Month] = []
+    since = 0
+    for start, end in tqdm(months(replay.start, replay.end), desc="replay", unit="month"):
+        rows = world.month_rows(start, end)
+        served = world.champion_version()
+        clock = time.perf_counter()
+        traffic = send_month(server.url, rows, world.spec, replay.clients)
+        month = observe(world, start, end, rows, traffic, never, served)
+        month.seconds["traffic"] = round(traffic.seconds, 1)
+        month.seconds["monitor"] = round(time.perf_counter() - clock - traffic.seconds, 1)
+        since += 1
+        if should_retrain(replay.policy, month.decision, since, replay.every_months):
+            month.retrain, since = retrain(world, end.date()), 0
+            month.seconds["retrain"] = round(month.retrain.seconds, 1)
+            if month.retrain.outcome == "promote" and month.retrain.version:
+                month.switched_to = redeploy(server, month.retrain.version)
+        done.append(month)
+        on_month(month)
+    return done
+
+
+def observe(
+    world: World,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    rows: pd.DataFrame,
+    traffic: Traffic,
+    never: Pipeline,
+    served: str,
+) -> Month:
+    """After the month: deliver its labels, monitor it, and score served vs never-retrained."""
+    from lifecycle.monitoring.feedback import deliver_from_source
+    from lifecycle.monitoring.monitor import MonitorPaths, monitor_window
+    from lifecycle.monitoring.window import Window
+
+    window = Window(start, end)
+    deliver_from_source(world.source, world.spec, window, world.settings.feedback_store)
+    paths = MonitorPaths.default(world.settings, world.repo.path / "reports/monitoring")
+    summary = monitor_window(window, world.spec, world.params, world.settings, paths).summary
+    target = rows[world.spec.target]
+    answered = traffic.predictions.notna()
+    served_mae = (
+        score(target[answered], traffic.predictions[answered]).mae if answered.any() else None
+    )
+    counterfactual = score(target, predict(never, rows, world.spec)).mae
+    return Month(
+        month=f"{start:%Y-%m}",
+        served_version=served,
+        requests=traffic.requests,
+        failed_requests=traffic.failed,
+        rows=len(rows),
+        served_mae=served_mae,
+        counterfactual_mae=counterfactual,
+        drift_share=summary.drift_share,
+        decision=summary.decision,
+        reasons=list(summary.reasons),
+    )

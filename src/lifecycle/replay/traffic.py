@@ -1,0 +1,82 @@
+"""Send a month of hourly records to the live service, concurrently, as clients would."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from lifecycle.dataset import DatasetSpec
+from lifecycle.serving.client import records_from_frame
+
+
+@dataclass
+class Traffic:
+    """What the service answered for a month: one prediction per row (NaN where it failed)."""
+
+    predictions: pd.Series
+    requests: int
+    failed: int
+    versions: set[str]
+    seconds: float
+
+
+RETRIES = 8  # a 503 ("overloaded, retry with backoff") is retried, as a well-behaved client would
+
+
+def post_with_retry(http: httpx.Client, payload: dict[str, Any]) -> Any | None:
+    """POST /predict; retry 503s and dropped connections with exponential backoff.
+
+    Returns the decoded answer, or None when the request still failed after RETRIES tries
+    (or got an answer that is not retryable, such as a 4xx).
+    """
+    for attempt in range(RETRIES):
+        try:
+            answer = http.post("/predict", json=payload)
+            if answer.status_code != 503:
+                answer.raise_for_status()
+                return answer.json()
+        except httpx.TransportError:
+            pass
+        except (httpx.HTTPStatusError, ValueError):
+            return None
+        time.sleep(0.05 * 2**attempt)
+    return None
+
+
+def send_month(url: str, rows: pd.DataFrame, spec: DatasetSpec, clients: int) -> Traffic:
+    """POST each row as its own request from `clients` threads; never raises on a bad answer."""
+    clock = time.perf_counter()
+    records = records_from_frame(rows, spec)
+    out = np.full(len(records), np.nan)
+    versions: set[str] = set()
+    with httpx.Client(
+        base_url=url, timeout=30, limits=httpx.Limits(max_connections=clients)
+    ) as http:
+
+        def one(i: int) -> bool:
+            body = post_with_retry(http, {"records": [records[i]]})
+            if body is None:
+                return False
+            out[i] = body[0]["prediction"]
+            versions.add(str(body[0]["model_version"]))
+            return True
+
+        with ThreadPoolExecutor(clients) as pool:
+            ok = list(
+                tqdm(
+                    pool.map(one, range(len(records))),
+                    total=len(records),
+                    desc="  requests",
+                    unit="req",
+                    leave=False,
+                )
+            )
+    seconds = time.perf_counter() - clock
+    return Traffic(pd.Series(out, index=rows.index), len(ok), ok.count(False), versions, seconds)

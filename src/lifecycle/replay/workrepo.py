@@ -1,0 +1,88 @@
+"""The replay's working repository: a git copy of the project whose history is the retrains.
+
+Why a separate repository and not DVC experiments: each retrain must be something you can check
+out and rerun later. A plain commit of params.yaml + dvc.lock per retrain gives exactly that
+(`git checkout <commit> && dvc repro`), shows up in `git log`, and leaves your own checkout and
+its registry alone while the replay plays two simulated years forward.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lifecycle.project import commit_all, fresh_copy
+
+AS_OF = re.compile(r"""^(\s*as_of:\s*)["']?[0-9-]+["']?""", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Repro:
+    """The outcome of one `dvc repro` in the working repository."""
+
+    ok: bool
+    seconds: float
+    stdout: str
+    stderr: str
+
+    def failure(self) -> str:
+        """The stage's own error lines (the last few lines of stderr)."""
+        lines = [ln for ln in self.stderr.splitlines() if ln.strip()]
+        return " | ".join(lines[-3:])
+
+
+class WorkRepo:
+    """A fresh copy of the project, driven like a user would: edit params, repro, commit."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def create(cls, root: Path, path: Path) -> WorkRepo:
+        """Copy the project at `root` into the empty folder `path`, as a new git repository."""
+        path.mkdir(parents=True, exist_ok=False)
+        return cls(fresh_copy(root, path))
+
+    def env(self) -> dict[str, str]:
+        """Environment for commands in the repo: the venv first, state inside the repo."""
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("MLFLOW_TRACKING_URI", "LIFECYCLE_STATE_DIR", "VIRTUAL_ENV")
+        }
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+        return env
+
+    def set_as_of(self, day: dt.date) -> None:
+        """Advance the data snapshot (data.as_of), keeping params.yaml's comments."""
+        params = self.path / "params.yaml"
+        text, count = AS_OF.subn(rf'\g<1>"{day.isoformat()}"', params.read_text(), count=1)
+        if count != 1:
+            raise ValueError(f"no `as_of:` line in {params}")
+        params.write_text(text)
+
+    def repro(self) -> Repro:
+        """`dvc repro`: reruns only what the new snapshot changed."""
+        start = time.perf_counter()
+        done = subprocess.run(
+            ["dvc", "repro"], cwd=self.path, env=self.env(), capture_output=True, text=True
+        )
+        return Repro(done.returncode == 0, time.perf_counter() - start, done.stdout, done.stderr)
+
+    def commit(self, message: str) -> str:
+        """Commit params.yaml, dvc.lock and anything else changed; return the commit id."""
+        commit_all(self.path, message)
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=self.path,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()

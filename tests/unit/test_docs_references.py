@@ -1,0 +1,53 @@
+"""The tutorial names real things: every test, file and make target it mentions exists."""
+
+import re
+
+from conftest import ROOT
+
+DOCS = sorted((ROOT / "docs" / "tutorial").rglob("*.md"))
+TEST_REF = re.compile(r"(tests/[\w/]+\.py)::(test_\w+)")
+FILE_REF = re.compile(r"`((?:src|pipelines|serving|monitoring|tests|data|docs|\.github)/[\w./-]+)`")
+# `make x` inline, or a command line starting with `make x` / `$ make x` in a code block
+MAKE_REF = re.compile(r"(?:`|^\$ |^)make ([a-z][\w-]*)", re.MULTILINE)
+GENERATED = ("data/interim/", "data/processed/")  # pipeline outputs: absent in a fresh clone
+TARGET = re.compile(r"^([a-zA-Z][\w-]*):", re.MULTILINE)
+
+
+def _text() -> str:
+    return "\n".join(path.read_text() for path in DOCS)
+
+
+def test_the_tutorial_exists() -> None:
+    assert len(DOCS) >= 10, [p.name for p in DOCS]
+
+
+def test_every_named_test_exists() -> None:
+    refs = set(TEST_REF.findall(_text()))
+    missing = [
+        f"{path}::{name}"
+        for path, name in sorted(refs)
+        if not (ROOT / path).exists() or f"def {name}(" not in (ROOT / path).read_text()
+    ]
+    assert refs and not missing, f"the docs name tests that do not exist: {missing}"
+
+
+def test_every_named_file_exists() -> None:
+    refs = {p.rstrip(".") for p in FILE_REF.findall(_text()) if "*" not in p and "<" not in p}
+    paths = {p for p in refs if not p.startswith(GENERATED)}
+    missing = sorted(p for p in paths if not (ROOT / p).exists())
+    assert paths and not missing, f"the docs name files that do not exist: {missing}"
+
+
+def test_every_make_target_exists() -> None:
+    targets = set(TARGET.findall((ROOT / "Makefile").read_text()))
+    used = set(MAKE_REF.findall(_text()))
+    missing = sorted(used - targets)
+    assert used and not missing, f"the docs use make targets the Makefile lacks: {missing}"
+
+
+def test_workflows_call_only_existing_make_targets() -> None:
+    targets = set(TARGET.findall((ROOT / "Makefile").read_text()))
+    runs = "\n".join(p.read_text() for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+    used = set(re.findall(r"^\s*(?:run:\s*)?make ([a-z][\w-]*)", runs, re.MULTILINE))
+    missing = sorted(used - targets)
+    assert used and not missing, f"workflows call make targets the Makefile lacks: {missing}"

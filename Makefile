@@ -15,8 +15,10 @@ export BENTOML_DO_NOT_TRACK := true
 export DVC_NO_ANALYTICS := 1
 export ITERATIVE_DO_NOT_TRACK := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# BentoML's model and Bento stores live in the project (BentoML's default is ~/bentoml).
+export BENTOML_HOME ?= $(CURDIR)/state/bentoml
 
-.PHONY: help setup demo test test-fast repro summary push pull ui rollback lint fmt typecheck clean
+.PHONY: help setup demo test test-fast repro summary push pull ui rollback replay lint fmt typecheck docs docs-serve clean monitor monitor-ui feedback simulate serve bento bench bench-deps
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,8 +59,35 @@ ui: setup ## Start the MLflow UI on http://127.0.0.1:5000 (runs, models, aliases
 rollback: setup ## Move the champion alias back to the previous champion
 	lifecycle rollback
 
-lint: setup ## Ruff lint and format check, then mypy
-	ruff check . && ruff format --check . && mypy
+serve: setup ## Serve the champion on http://127.0.0.1:3000 (PORT=… to change); follows the alias
+	bentoml serve serving.service:ChampionService --host 127.0.0.1 --port $(PORT)
+
+bento: setup ## Build a self-contained Bento of the champion, with a non-root Dockerfile
+	python serving/import_champion.py && LIFECYCLE_MODEL_SOURCE=bento bentoml build -f serving/bentofile.yaml .
+
+bench: setup ## Benchmarks as ratios (pipeline, serving vs mlflow serve and Starlette, monitoring); needs hey: bench-deps
+	python pipelines/bench.py && python serving/bench.py && python monitoring/bench.py
+
+bench-deps: ## Install hey, the load generator of `make bench` (Debian/Ubuntu, apt-get)
+	command -v hey >/dev/null || $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y hey
+
+replay: setup ## Play Apr 2011..Dec 2012 month by month: serve, monitor, retrain, promote (POLICY=drift|scheduled|never|all)
+	python pipelines/replay.py --policy $(or $(POLICY),params)
+
+monitor: setup ## Drift + performance of a window of the prediction log, and the decision (START= END=; exit 0 ok, 10 retrain, 20 insufficient data)
+	python monitoring/monitor.py $(if $(START),--start $(START)) $(if $(END),--end $(END))
+
+monitor-ui: setup ## Start the Evidently UI on http://127.0.0.1:8080 (every monitored window)
+	evidently ui --workspace state/evidently --host 127.0.0.1 --port 8080
+
+feedback: setup ## Deliver ground truth for START..END from the source table (labels arrive late)
+	python monitoring/feedback.py --start $(START) --end $(END)
+
+simulate: setup ## Log the champion's predictions for START..END of the source table, without the server
+	python monitoring/simulate.py --start $(START) --end $(END)
+
+lint: setup ## Ruff lint and format check, mypy, then actionlint on .github/workflows
+	ruff check . && ruff format --check . && mypy && actionlint
 
 fmt: setup ## Format and auto-fix with ruff
 	ruff format . && ruff check --fix .
@@ -66,5 +95,11 @@ fmt: setup ## Format and auto-fix with ruff
 typecheck: setup ## Type-check with mypy
 	mypy
 
-clean: ## Remove runtime state and reports (keeps .venv and the DVC cache)
-	rm -rf state reports data/interim data/processed
+docs: setup ## Build the tutorial into site/ (offline, strict: any warning fails)
+	NO_MKDOCS_2_WARNING=1 mkdocs build --strict -f docs/mkdocs.yml
+
+docs-serve: setup ## Serve the tutorial on http://127.0.0.1:8000 with live reload
+	NO_MKDOCS_2_WARNING=1 mkdocs serve -f docs/mkdocs.yml -a 127.0.0.1:8000
+
+clean: ## Remove runtime state and reports (keeps .venv, the DVC cache and the DVC remote)
+	find state -mindepth 1 -maxdepth 1 ! -name dvc-remote -exec rm -rf {} + 2>/dev/null; rm -rf reports data/interim data/processed

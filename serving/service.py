@@ -1,0 +1,102 @@
+"""The BentoML service: the registry's champion behind a typed HTTP API.
+
+    make serve                      # = bentoml serve serving.service:ChampionService
+    curl -s localhost:3000/predict -H 'Content-Type: application/json' -d @request.json
+
+Routes: POST /predict (one record or many, adaptive batching), GET /model (what is served),
+POST /admin/reload (check the registry now; needs LIFECYCLE_ADMIN_TOKEN), and BentoML's
+/livez, /readyz, /metrics, and Swagger UI at /. The work happens in lifecycle.serving.
+"""
+
+from typing import Annotated
+
+import bentoml
+from bentoml.validators import ContentType
+from fastapi import FastAPI, Header, HTTPException
+
+from lifecycle.serving.champion import BentoSource, ModelSource, RegistrySource
+from lifecycle.serving.edge import RequestGuard, quiet_client_errors
+from lifecycle.serving.metrics import count_rejection
+from lifecycle.serving.runtime import AdminRefused, Runtime, check_admin, service_config
+from lifecycle.serving.schemas import (
+    ModelInfo,
+    Prediction,
+    ReloadResult,
+    record_model,
+    records_type,
+)
+from lifecycle.settings import get_settings, quiet_telemetry
+
+quiet_telemetry()
+SETTINGS = get_settings()  # ports, limits, batching: fixed when the class below is defined
+CONFIG = service_config(SETTINGS)
+Record = record_model(CONFIG.spec)  # request fields, types, ranges and docs from the dataset
+Records = records_type(Record, SETTINGS.max_records)
+# A fixed content type spares BentoML rebuilding the JSON schema of a list on every response.
+Answers = Annotated[list[Prediction], ContentType("application/json")]
+
+extra = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)  # GET routes BentoML lacks
+
+
+@bentoml.service(
+    name="champion",
+    workers=SETTINGS.serve_workers,
+    http={"port": SETTINGS.port},
+    traffic={"timeout": 30},
+    # One line per rejected request comes from RequestGuard; served ones go to the prediction log.
+    logging={"access": {"enabled": False}},
+)
+@bentoml.asgi_app(extra, path="/")
+class ChampionService:
+    """Predicts with the champion of the MLflow registry and logs every prediction."""
+
+    if SETTINGS.model_source == "bento":  # `make bento` packs the champion into the Bento
+        bento_model = bentoml.models.BentoModel(f"{CONFIG.model_name}:latest")
+
+    def __init__(self) -> None:
+        quiet_client_errors()
+        self.settings = get_settings()  # read again: log path, token, reload interval may differ
+        source: ModelSource
+        if SETTINGS.model_source == "bento":
+            source = BentoSource(self.bento_model, CONFIG.spec)
+        else:
+            source = RegistrySource(self.settings, CONFIG.model_name, CONFIG.spec)
+        self.runtime = Runtime.start(self.settings, CONFIG.spec, source)
+
+    @bentoml.api(
+        batchable=True,  # concurrent requests are merged into one model call
+        max_batch_size=SETTINGS.max_batch_size,
+        max_latency_ms=SETTINGS.max_latency_ms,
+    )
+    def predict(self, records: Records) -> Answers:  # type: ignore[valid-type]
+        """Predict for one record or many. Each answer names the model version that made it
+        and the request id under which it is in the prediction log."""
+        return self.runtime.predict(records)
+
+    @extra.get("/model")
+    def model(self) -> ModelInfo:
+        """The served model: name, version, run, git commit, data hashes, validation metrics."""
+        return self.runtime.served.current.info
+
+    @extra.post("/admin/reload")
+    def reload(self, authorization: str | None = Header(default=None)) -> ReloadResult:
+        """Check the registry now instead of at the next poll (this worker process only)."""
+        try:
+            check_admin(self.settings.admin_token, authorization)
+        except AdminRefused as refused:
+            raise HTTPException(refused.status, refused.detail) from None
+        return self.runtime.served.refresh()
+
+    @bentoml.on_shutdown
+    def close(self) -> None:
+        """Graceful shutdown: stop polling and write every queued prediction-log row."""
+        self.runtime.close()
+
+
+# `@bentoml.service` returns a Service object (its type hints say: the class).
+ChampionService.add_asgi_middleware(  # type: ignore[attr-defined]
+    RequestGuard,
+    path="/predict",
+    max_body_bytes=SETTINGS.max_body_bytes,
+    on_reject=count_rejection,
+)

@@ -1,0 +1,242 @@
+"""Serving benchmark: this service against `mlflow models serve` and a bare Starlette endpoint.
+
+All three serve the same model version on 127.0.0.1, one at a time (so they never share the
+CPU), under the same `hey` load. Results are ratios measured in the same run; nothing is assumed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+
+HEY_MISSING = (
+    "`hey` (the HTTP load generator) is not installed. On Debian/Ubuntu: "
+    "`sudo apt-get install hey` (or `make bench-deps`); elsewhere: "
+    "https://github.com/rakyll/hey"
+)
+
+
+@dataclass(frozen=True)
+class Load:
+    """One `hey` run: successful requests per second, latency percentiles, failures."""
+
+    ok_per_s: float
+    p50_ms: float
+    p99_ms: float
+    ok: int
+    failed: int  # non-200 answers plus requests that got no answer
+    rows_per_request: int
+
+    @property
+    def rows_per_s(self) -> float:
+        """Predictions per second."""
+        return self.ok_per_s * self.rows_per_request
+
+
+def parse_hey(text: str, rows_per_request: int) -> Load:
+    """Read hey's summary (pure): status counts, total time, latency percentiles."""
+    total = float(re.search(r"Total:\s+([\d.]+) secs", text).group(1))  # type: ignore[union-attr]
+    answered, _, unanswered = text.partition("Error distribution:")
+    statuses = {int(c): int(n) for c, n in re.findall(r"\[(\d+)\]\s+(\d+) responses", answered)}
+    errors = sum(int(n) for n in re.findall(r"\[(\d+)\]\t", unanswered))
+    pct = {int(p): float(s) * 1000 for p, s in re.findall(r"(\d+)%+ in ([\d.]+) secs", text)}
+    ok = statuses.get(200, 0)
+    failed = sum(n for code, n in statuses.items() if code != 200) + errors
+    return Load(
+        round(ok / total, 1),
+        round(pct.get(50, float("nan")), 2),
+        round(pct.get(99, float("nan")), 2),
+        ok,
+        failed,
+        rows_per_request,
+    )
+
+
+def hey(url: str, body: Path, seconds: float, clients: int, rows: int) -> Load:
+    """Run hey: `clients` concurrent clients POSTing `body` for `seconds`."""
+    cmd = [
+        "hey",
+        "-z",
+        f"{seconds}s",
+        "-c",
+        str(clients),
+        "-m",
+        "POST",
+        "-T",
+        "application/json",
+        "-D",
+        str(body),
+        url,
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return parse_hey(done.stdout, rows)
+
+
+@contextmanager
+def running(cmd: list[str], env: dict[str, str], ready: str, log: Path) -> Iterator[None]:
+    """Run a server process until the block ends; wait until GET `ready` answers 200."""
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            cmd,
+            env={**os.environ, **env},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 240
+        while not _answers(ready):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{cmd[0]} did not start; see {log}")
+            time.sleep(0.5)
+        yield
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def in_process(model: Any, frame: pd.DataFrame, repeat: int = 200) -> dict[str, float]:
+    """The model alone, no HTTP: median time of a one-row call, rows/s on 1,000-row calls."""
+
+    def median_seconds(rows: pd.DataFrame, times: int) -> float:
+        spent = []
+        for _ in range(times):
+            start = time.perf_counter()
+            model.predict(rows)
+            spent.append(time.perf_counter() - start)
+        return sorted(spent)[len(spent) // 2]
+
+    one, thousand = frame.head(1), frame.head(1000)
+    model.predict(thousand)  # warm-up
+    return {
+        "single_row_ms": round(median_seconds(one, repeat) * 1000, 3),
+        "rows_per_s": round(len(thousand) / median_seconds(thousand, repeat // 10), 1),
+    }
+
+
+@dataclass(frozen=True)
+class Contender:
+    """A server under test: how to start it, where it is ready, what it answers on."""
+
+    name: str
+    cmd: list[str]
+    env: dict[str, str]
+    ready: str
+    predict: str
+    wrap: str  # the JSON key the records go under
+
+
+def bodies(records: list[dict[str, Any]], key: str, folder: Path) -> tuple[Path, Path]:
+    """Request bodies on disk for hey: one record, and 1,000 records."""
+    one, many = folder / f"{key}-1.json", folder / f"{key}-1000.json"
+    one.write_text(json.dumps({key: records[:1]}))
+    many.write_text(json.dumps({key: records[:1000]}))
+    return one, many
+
+
+def measure(
+    c: Contender, records: list[dict[str, Any]], folder: Path, seconds: float, clients: int
+) -> dict[str, Any]:
+    """Start one contender, warm it up, then load it with 1-record and 1,000-record requests."""
+    one, many = bodies(records, c.wrap, folder)
+    print(f"  {c.name}: starting", flush=True)
+    load_before = os.getloadavg()[0]
+    with running(c.cmd, c.env, c.ready, folder / f"{c.name}.log"):
+        warm = hey(c.predict, one, 3, clients, 1)  # first calls, batching optimiser's warm-up
+        print(f"  {c.name}: 1 record x {clients} clients for {seconds:g} s", flush=True)
+        single = hey(c.predict, one, seconds, clients, 1)
+        print(f"  {c.name}: 1,000 records x 4 clients for {seconds:g} s", flush=True)
+        batch = hey(c.predict, many, seconds, 4, 1000)
+    return {
+        "load_1min_before": round(load_before, 2),  # other work on the machine skews numbers
+        "warm_up_failed": warm.failed,
+        "single": asdict(single),
+        "single_rows_per_s": single.rows_per_s,
+        "batch": asdict(batch),
+        "batch_rows_per_s": batch.rows_per_s,
+    }
+
+
+def contenders(uri: str, port: int, tmp: Path, env: dict[str, str]) -> list[Contender]:
+    """mlflow models serve, the Starlette floor, and this service, each on `port`."""
+    url = f"http://127.0.0.1:{port}"
+    py = [sys.executable, "-m"]
+    mlflow = [
+        *py,
+        "mlflow",
+        "models",
+        "serve",
+        "-m",
+        uri,
+        "--env-manager",
+        "local",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
+    floor = [
+        *py,
+        "uvicorn",
+        "--factory",
+        "lifecycle.serving.baseline:create_app",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
+    service = [
+        *py,
+        "bentoml",
+        "serve",
+        "serving.service:ChampionService",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    ours = {**env, "LIFECYCLE_PREDICTION_LOG": str(tmp / "bench-predictions.sqlite")}
+    return [
+        Contender("mlflow", mlflow, env, f"{url}/ping", f"{url}/invocations", "dataframe_records"),
+        Contender(
+            "starlette",
+            floor,
+            {**env, "BASELINE_MODEL_URI": uri},
+            f"{url}/ping",
+            f"{url}/predict",
+            "records",
+        ),
+        Contender("service", service, ours, f"{url}/readyz", f"{url}/predict", "records"),
+    ]
+
+
+def check_hey() -> None:
+    """Stop with a clear message when hey is missing."""
+    if shutil.which("hey") is None:
+        raise SystemExit(HEY_MISSING)

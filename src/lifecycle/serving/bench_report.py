@@ -1,0 +1,74 @@
+"""The serving benchmark's verdict: ratios from one run, the targets, the Markdown table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+TARGETS = {"vs_mlflow": 8.0, "vs_starlette": 1.0, "p99_ms": 100.0, "rows_per_s": 100_000.0}
+
+
+def ratios(results: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """The numbers the issue asks for, from one run."""
+    ours = results["service"]
+    return {
+        "vs_mlflow": round(ours["single"]["ok_per_s"] / results["mlflow"]["single"]["ok_per_s"], 2),
+        "vs_starlette": round(
+            ours["single"]["ok_per_s"] / results["starlette"]["single"]["ok_per_s"], 2
+        ),
+        "p99_ms": ours["single"]["p99_ms"],
+        "rows_per_s": ours["batch_rows_per_s"],
+        "failed": ours["single"]["failed"] + ours["batch"]["failed"],
+    }
+
+
+def verdicts(got: dict[str, float]) -> dict[str, bool]:
+    """Which targets were met."""
+    return {
+        "vs_mlflow": got["vs_mlflow"] >= TARGETS["vs_mlflow"],
+        "vs_starlette": got["vs_starlette"] >= TARGETS["vs_starlette"],
+        "p99_ms": got["p99_ms"] <= TARGETS["p99_ms"],
+        "rows_per_s": got["rows_per_s"] >= TARGETS["rows_per_s"],
+        "zero_failed": got["failed"] == 0,
+    }
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The report as the Markdown tables of docs/serving-benchmark.md."""
+    local = report["in_process"]
+    lines = [
+        "| server | 1-record req/s | p50 ms | p99 ms | failed | 1,000-record rows/s | load |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| in-process `model.predict` (no HTTP) | {1000 / local['single_row_ms']:,.0f} | "
+        f"{local['single_row_ms']} | | | {local['rows_per_s']:,.0f} | |",
+    ]
+    for name, label in [
+        ("starlette", "Starlette floor (unbatched)"),
+        ("mlflow", "`mlflow models serve`"),
+        ("service", "**this service**"),
+    ]:
+        r = report["servers"][name]
+        s, b = r["single"], r["batch"]
+        lines.append(
+            f"| {label} | {s['ok_per_s']:,.0f} | {s['p50_ms']} | {s['p99_ms']} | "
+            f"{s['failed'] + b['failed']} | {r['batch_rows_per_s']:,.0f} | "
+            f"{r['load_1min_before']} |"
+        )
+    got, met = report["ratios"], report["met"]
+    mark = {True: "met", False: "NOT met"}
+    lines += [
+        "",
+        "`load`: the machine's 1-minute load average as the server started (other work on the",
+        "machine slows every number; a busy machine shows here).",
+        "",
+        "| target | measured | verdict |",
+        "|---|---:|---|",
+        f"| ≥ {TARGETS['vs_mlflow']:g}× `mlflow models serve` | {got['vs_mlflow']}× | "
+        f"{mark[met['vs_mlflow']]} |",
+        f"| ≥ {TARGETS['vs_starlette']:g}× Starlette floor | {got['vs_starlette']}× | "
+        f"{mark[met['vs_starlette']]} |",
+        f"| p99 ≤ {TARGETS['p99_ms']:g} ms | {got['p99_ms']} ms | {mark[met['p99_ms']]} |",
+        f"| ≥ {TARGETS['rows_per_s']:,.0f} rows/s | {got['rows_per_s']:,.0f} | "
+        f"{mark[met['rows_per_s']]} |",
+        f"| zero failed requests | {got['failed']:g} | {mark[met['zero_failed']]} |",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,98 @@
+"""A small typed client for the service.
+
+from lifecycle.serving.client import ServiceClient
+with ServiceClient("http://127.0.0.1:3000") as svc:
+    [answer] = svc.predict([{"event_time": "2012-06-01T08:00:00", "holiday": 0, ...}])
+    print(answer.prediction, answer.model_version, answer.request_id)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any
+
+import httpx
+import pandas as pd
+from pydantic import TypeAdapter
+
+from lifecycle.dataset import EVENT_TIME, DatasetSpec
+from lifecycle.serving.schemas import ModelInfo, Prediction, ReloadResult
+
+Record = Mapping[str, Any]
+_PREDICTIONS = TypeAdapter(list[Prediction])
+
+
+class ServiceError(Exception):
+    """The service said no: HTTP status, the reason label, and the message naming the field."""
+
+    def __init__(self, status: int, reason: str, message: str) -> None:
+        super().__init__(f"HTTP {status} {reason}: {message}")
+        self.status, self.reason, self.message = status, reason, message
+
+
+def records_from_frame(
+    frame: pd.DataFrame, spec: DatasetSpec, time_as: str = EVENT_TIME
+) -> list[dict[str, Any]]:
+    """Request records from rows of the source table (time as `event_time`, or as `columns`)."""
+    features = frame[list(spec.features)].astype(object)  # plain ints and floats for JSON
+    if time_as == EVENT_TIME:
+        when = frame[EVENT_TIME].dt.strftime("%Y-%m-%dT%H:%M:%S").rename(EVENT_TIME).to_frame()
+    else:
+        time_cols = [c for c in (spec.time.date, spec.time.hour) if c]
+        when = frame[time_cols].astype(object)
+        when[spec.time.date] = pd.to_datetime(frame[spec.time.date]).dt.strftime("%Y-%m-%d")
+    return [dict(r) for r in pd.concat([when, features], axis=1).to_dict("records")]
+
+
+def _check(response: httpx.Response) -> httpx.Response:
+    """Raise ServiceError for a non-2xx answer, with the service's own message."""
+    if response.is_success:
+        return response
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    message = body.get("error") or body.get("detail") or response.text[:200]
+    raise ServiceError(response.status_code, body.get("reason", "other"), str(message))
+
+
+class ServiceClient:
+    """Calls POST /predict, GET /model, POST /admin/reload and GET /readyz."""
+
+    def __init__(self, base_url: str = "http://127.0.0.1:3000", timeout: float = 30.0) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=timeout)
+
+    def predict(self, records: Sequence[Record]) -> list[Prediction]:
+        """Predictions for one or more records, in order."""
+        answer = _check(self.http.post("/predict", json={"records": list(records)}))
+        return _PREDICTIONS.validate_python(answer.json())
+
+    def model(self) -> ModelInfo:
+        """What the service is serving."""
+        return ModelInfo.model_validate(_check(self.http.get("/model")).json())
+
+    def reload(self, token: str) -> ReloadResult:
+        """Ask the service to check the registry now."""
+        answer = self.http.post("/admin/reload", headers={"Authorization": f"Bearer {token}"})
+        return ReloadResult.model_validate(_check(answer).json())
+
+    def ready(self) -> bool:
+        """True once the service answers /readyz (model loaded)."""
+        try:
+            return self.http.get("/readyz").is_success
+        except httpx.TransportError:
+            return False
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.http.close()
+
+    def __enter__(self) -> ServiceClient:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

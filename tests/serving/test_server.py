@@ -1,0 +1,133 @@
+"""The real thing: `bentoml serve` in a subprocess on 127.0.0.1, one server for the module."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import numpy as np
+import pytest
+from bad_inputs import GOOD, bad_inputs
+from serving_helpers import Server, start_server
+
+from conftest import Registry
+from lifecycle.dataset import model_frame
+from lifecycle.predlog import read_predictions
+from lifecycle.serving.client import ServiceClient, ServiceError, records_from_frame
+from lifecycle.settings import Settings
+from lifecycle.tracking import configure, load_model
+
+pytestmark = pytest.mark.slow
+LIMITS = Settings()  # the service runs with the default limits
+
+
+@pytest.fixture(scope="module")
+def server(registry: Registry, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One `bentoml serve` on the shared test registry (its champion never moves)."""
+    running = start_server(tmp_path_factory.mktemp("server"), LIFECYCLE_RELOAD_SECONDS="0")
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server: Server) -> Iterator[ServiceClient]:
+    with ServiceClient(server.url) as typed:
+        yield typed
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in Prometheus text format (0 when absent)."""
+    for line in text.splitlines():
+        sample, _, value = line.rpartition(" ")
+        if sample.startswith(name + "{") and all(f'{k}="{v}"' in sample for k, v in labels.items()):
+            return float(value)
+    return 0.0
+
+
+def test_one_record_and_a_batch(client: ServiceClient, registry: Registry) -> None:
+    [one] = client.predict([GOOD])
+    assert (one["model_name"], one["model_version"]) == (
+        registry.model_name,
+        registry.champion_version,
+    )
+    batch = client.predict(records_from_frame(registry.splits.test.head(100), registry.spec))
+    assert [p["row"] for p in batch] == list(range(100)) and len(
+        {p["request_id"] for p in batch}
+    ) == 1
+    assert client.model().version == registry.champion_version
+
+
+def test_32_concurrent_clients_are_batched_and_never_refused(server: Server) -> None:
+    def one_client(_: int) -> list[int]:
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            return [http.post("/predict", json={"records": [GOOD]}).status_code for _ in range(15)]
+
+    with ThreadPoolExecutor(32) as pool:
+        statuses = [s for client in pool.map(one_client, range(32)) for s in client]
+    assert statuses == [200] * 32 * 15
+    text = httpx.get(f"{server.url}/metrics").text
+    batches = metric(text, "bentoml_service_adaptive_batch_size_count", method_name="predict")
+    singles = metric(text, "bentoml_service_adaptive_batch_size_bucket", le="1.0")
+    assert batches > singles, "no two requests were ever merged into one model call"
+
+
+def test_bad_input_is_refused_with_one_line_and_no_traceback(server: Server) -> None:
+    cases = bad_inputs(LIMITS.max_records, LIMITS.max_body_bytes)
+    lines_before = server.text().count("rejected POST /predict")
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        for bad in cases:
+            answer = http.post(
+                "/predict", content=bad.body, headers={"content-type": bad.content_type}
+            )
+            assert (answer.status_code, answer.json()["reason"]) == (bad.status, bad.reason)
+            assert bad.names in answer.json()["error"]
+        assert http.post("/predict", json={"records": [GOOD]}).status_code == 200
+    time.sleep(0.5)  # let the server's output reach the file
+    assert server.text().count("rejected POST /predict") == lines_before + len(cases)
+    assert "Traceback" not in server.text()
+
+
+def test_typed_client_raises_with_the_service_message(client: ServiceClient) -> None:
+    with pytest.raises(ServiceError) as refused:
+        client.predict([{**GOOD, "hum": 1.7}])
+    assert refused.value.status == 400 and "records[0].hum" in refused.value.message
+
+
+def test_metrics_count_predictions_values_and_rejections(
+    server: Server, client: ServiceClient, registry: Registry
+) -> None:
+    client.predict([GOOD, GOOD])
+    with pytest.raises(ServiceError):
+        client.predict([{**GOOD, "weathersit": 5}])
+    text = httpx.get(f"{server.url}/metrics").text
+    version = {"model_name": registry.model_name, "model_version": registry.champion_version}
+    assert metric(text, "lifecycle_predictions_total", **version) >= 2
+    assert metric(text, "lifecycle_predicted_value_count", **version) >= 2
+    assert metric(text, "lifecycle_predicted_value_bucket", le="+Inf", **version) >= 2
+    assert metric(text, "lifecycle_rejected_requests_total", reason="out_of_range") >= 1
+    assert re.search(r"^bentoml_service_request_total\{", text, re.MULTILINE)
+
+
+def test_served_equals_offline_and_every_record_is_logged(
+    server: Server, client: ServiceClient, registry: Registry
+) -> None:
+    test = registry.splits.test
+    served = client.predict(records_from_frame(test, registry.spec))
+    singles = [client.predict([r])[0] for r in records_from_frame(test.head(5), registry.spec)]
+    configure(registry.settings)
+    model = load_model(f"models:/{registry.model_name}/{registry.champion_version}")
+    offline = model.predict(model_frame(test, registry.spec))
+    np.testing.assert_allclose([p["prediction"] for p in served], offline, rtol=1e-9)
+    np.testing.assert_allclose([p["prediction"] for p in singles], offline[:5], rtol=1e-9)
+    ours = {(p["request_id"], p["row"], p["prediction"]) for p in [*served, *singles]}
+    deadline = time.monotonic() + 10  # the log writer flushes every 0.5 s
+    while time.monotonic() < deadline:
+        log = read_predictions(server.log_path)
+        logged = set(log[["request_id", "row", "prediction"]].itertuples(index=False, name=None))
+        if ours <= logged:
+            break
+        time.sleep(0.25)
+    assert ours <= logged

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -17,9 +14,9 @@ from typing import Any
 
 import httpx
 
+from lifecycle.serving import process
+
 ROOT = Path(__file__).resolve().parents[2]
-SERVICE = "serving.service:ChampionService"
-READY_SECONDS = 120  # `bentoml serve` needs ~12-15 s here; more on a busy machine
 
 
 def load_service(bentoml_home: Path) -> ModuleType:
@@ -39,77 +36,19 @@ def load_service(bentoml_home: Path) -> ModuleType:
     return sys.modules[name]
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now (127.0.0.1)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
-class Server:
-    """A `bentoml serve` subprocess on 127.0.0.1, its prediction log and its output file."""
+class Server(process.Server):
+    """A `bentoml serve` subprocess (see lifecycle.serving.process) and its prediction log."""
 
-    process: subprocess.Popen[bytes]
-    url: str
-    log_path: Path
-    output: Path
-
-    def text(self) -> str:
-        """Everything the server printed so far."""
-        return self.output.read_text(errors="replace")
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
-        """Send a signal to the server's process group and wait for it to exit."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, sig)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
-        return int(self.process.returncode)
+    log_path: Path = Path()
 
 
 def start_server(tmp: Path, **env: str) -> Server:
     """Start the service on a free port with settings from `env`; return once /readyz is 200."""
-    port, output, log_path = free_port(), tmp / "server.out", tmp / "predictions.sqlite"
-    settings = {
-        "LIFECYCLE_PREDICTION_LOG": str(log_path),
-        "BENTOML_HOME": str(tmp / "bentoml"),
-        "PORT": str(port),
-        # Shed load only after 5 s (default 2 s): on a busy test machine one slow batch can turn
-        # answers into 503s. These tests check answers; `make bench` measures the default.
-        "LIFECYCLE_MAX_LATENCY_MS": "5000",
-    }
-    serve = [sys.executable, "-m", "bentoml", "serve", SERVICE]
-    with output.open("wb") as sink:
-        process = subprocess.Popen(
-            [*serve, "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env={**os.environ, **settings, **env},
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: stop() reaches every worker
-        )
-    server = Server(process, f"http://127.0.0.1:{port}", log_path, output)
-    _wait_ready(server)
-    return server
-
-
-def _wait_ready(server: Server) -> None:
-    deadline = time.monotonic() + READY_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"bentoml serve exited early:\n{server.text()[-3000:]}")
-        try:
-            if httpx.get(f"{server.url}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.5)
-    server.stop(signal.SIGKILL)
-    raise RuntimeError(f"bentoml serve not ready in {READY_SECONDS} s:\n{server.text()[-3000:]}")
+    log_path = tmp / "predictions.sqlite"
+    extra = {"LIFECYCLE_PREDICTION_LOG": str(log_path), "BENTOML_HOME": str(tmp / "bentoml")}
+    running = process.start(ROOT, tmp / "server.out", {**extra, **env})
+    return Server(**vars(running), log_path=log_path)
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,8 @@ $(STAMP): pyproject.toml .ci/constraints.txt
 
 setup: $(STAMP) ## Create .venv with the pinned set (idempotent; seconds when done)
 
-demo: setup ## Set-up, run the pipeline, print the candidates and the gate's decision
-	dvc repro
-	lifecycle summary
+demo: setup ## Set-up, the pipeline and its gate, then the closed-loop replay (serve, monitor, retrain)
+	dvc repro && lifecycle summary && python pipelines/replay.py
 
 test: setup ## Run every test, slow ones included, with coverage
 	pytest --cov --cov-report=term:skip-covered

@@ -148,6 +148,8 @@ def plot(months: list[Month], path: Path, title: str) -> None:
         if m.retrain:
             color = "green" if m.retrain.outcome == "promote" else "red"
             top.axvline(i + 0.5, color=color, alpha=0.3)
+    top.plot([], [], color="green", alpha=0.3, label="retrain promoted")  # legend entries
+    top.plot([], [], color="red", alpha=0.3, label="retrain refused or failed")
     top.set(ylabel="MAE (rentals/hour)", title=title)
     top.legend()
     bottom.bar(x, [m.drift_share or 0 for m in months], color="gray")

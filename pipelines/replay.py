@@ -29,7 +29,11 @@ def run_policy(policy: str, work: Path, out: Path) -> list[Month]:
         sys.exit(f"the first champion could not be trained:\n{first.stderr[-2000:]}")
     repo.commit(f"first champion, data to {replay.start}")
     world = World.open(repo)
-    env = {"LIFECYCLE_STATE_DIR": str(world.settings.state), "LIFECYCLE_RELOAD_SECONDS": "0"}
+    env = {
+        "LIFECYCLE_STATE_DIR": str(world.settings.state),
+        "MLFLOW_TRACKING_URI": world.settings.tracking_uri,  # the working repo's own registry
+        "LIFECYCLE_RELOAD_SECONDS": "0",  # the loop redeploys explicitly via /admin/reload
+    }
     print(f"[replay:{policy}] starting bentoml serve ...", flush=True)
     server = process.start(repo.path, repo.path / "state/server.out", env)
     months: list[Month] = []

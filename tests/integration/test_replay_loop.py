@@ -30,7 +30,12 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     raw = deep_merge(yaml.safe_load(params.read_text()), {**SHRUNKEN, "replay": MONTHS})
     params.write_text(yaml.safe_dump(raw))
     commit_all(repo, "short replay")
-    env = {k: v for k, v in os.environ.items() if k not in ("LIFECYCLE_STATE_DIR",)}
+    # Other tests' fixtures export a registry location; the replay must use its own.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("LIFECYCLE_STATE_DIR", "MLFLOW_TRACKING_URI")
+    }
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
     done = subprocess.run(
         [sys.executable, "pipelines/replay.py"], cwd=repo, env=env, capture_output=True, text=True
@@ -78,7 +83,11 @@ def test_no_future_data_reached_any_model(
     work = Path(timeline["meta"]["work_repo"])
     before = mlflow.get_tracking_uri()
     try:
-        client = configure(Settings(LIFECYCLE_ROOT=work, LIFECYCLE_STATE_DIR=work / "state"))
+        client = configure(
+            Settings(
+                LIFECYCLE_ROOT=work, LIFECYCLE_STATE_DIR=work / "state", mlflow_tracking_uri=None
+            )
+        )
         versions = {
             str(v.version): (v.tags["data.as_of"], v.run_id)
             for v in client.search_model_versions("name='bike-demand'")

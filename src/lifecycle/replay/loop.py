@@ -57,7 +57,13 @@ class World:
         params = load_params(repo.path / "params.yaml")
         spec = load_spec(repo.path / params.data.dataset)
         spec = spec.model_copy(update={"source": repo.path / spec.source})
-        settings = Settings(LIFECYCLE_ROOT=repo.path, LIFECYCLE_STATE_DIR=repo.path / "state")
+        # The replay keeps its own local registry. An inherited MLFLOW_TRACKING_URI (note that
+        # mlflow.set_tracking_uri() exports one to child processes) must not redirect it.
+        settings = Settings(
+            LIFECYCLE_ROOT=repo.path,
+            LIFECYCLE_STATE_DIR=repo.path / "state",
+            mlflow_tracking_uri=None,
+        )
         return cls(repo, settings, params, spec, read_source(spec))
 
     def champion_version(self) -> str:

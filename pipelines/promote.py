@@ -18,10 +18,8 @@ def main() -> None:
     ctx = context()
     client = configure(ctx.settings)
     lineage = {"git_commit": git_commit(), "data.as_of": str(ctx.params.data.as_of)}
-    lineage |= {
-        f"data.md5.{p.name}": md5
-        for p, md5 in zip([args.test], data_hashes([args.test]).values(), strict=True)
-    }
+    [test_md5] = data_hashes([args.test]).values()
+    lineage[f"data.md5.{args.test.name}"] = test_md5
     decision = promote_best(
         client,
         read_candidates(args.candidates),

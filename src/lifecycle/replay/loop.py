@@ -98,11 +98,6 @@ def retrain(world: World, as_of: dt.date) -> Retrain:
     return outcome
 
 
-def redeploy(server: Server, version: str) -> str:
-    """Ask the live server to reload from the registry; return the version it now serves."""
-    return server.reload_to(version)
-
-
 Progress = Callable[[Month], None]
 
 
@@ -124,7 +119,7 @@ def play(world: World, server: Server, replay: ReplayParams, on_month: Progress)
             month.retrain, since = retrain(world, end.date()), 0
             month.seconds["retrain"] = round(month.retrain.seconds, 1)
             if month.retrain.outcome == "promote" and month.retrain.version:
-                month.switched_to = redeploy(server, month.retrain.version)
+                month.switched_to = server.reload_to(month.retrain.version)  # no restart
         done.append(month)
         on_month(month)
     return done

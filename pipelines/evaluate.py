@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from lifecycle.evaluation import (
+    IMPORTANCE,
     evaluate,
     importance,
     plot_importance,
@@ -12,6 +13,7 @@ from lifecycle.evaluation import (
     plot_residuals_by_hour,
     plot_timeline,
 )
+from lifecycle.plots_classification import plot_classification
 from lifecycle.promotion import best_candidate
 from lifecycle.stage import context, read_frame, run, write_json
 from lifecycle.tracking import configure, load_model, log_test_metrics, read_candidates
@@ -50,13 +52,17 @@ def main() -> None:
     preds.to_csv(args.predictions, index=False)
     imp.rename_axis("feature").reset_index().to_csv(args.importance, index=False)
     title = f"{best.name} on the test window"
-    plot_predicted_vs_actual(preds, title, args.pngs / "predicted_vs_actual.png")
-    plot_residuals_by_hour(preds, title, args.pngs / "residuals_by_hour.png")
-    plot_timeline(preds, title, args.pngs / "timeline.png")
+    if ctx.spec.task == "classification":
+        plot_classification(preds, title, args.pngs)
+    else:
+        plot_predicted_vs_actual(preds, title, args.pngs / "predicted_vs_actual.png")
+        plot_residuals_by_hour(preds, title, args.pngs / "residuals_by_hour.png")
+        plot_timeline(preds, title, args.pngs / "timeline.png")
     plot_importance(
         imp,
         f"{best.name}: permutation importance (validation)",
         args.pngs / "feature_importance.png",
+        xlabel=IMPORTANCE[ctx.spec.task][1],
     )
 
 

@@ -2,7 +2,7 @@
 
 import argparse
 
-from lifecycle.data import split_by_time, windows
+from lifecycle.data import check_classes, split_by_time, windows
 from lifecycle.stage import context, read_frame, run, write_frame
 
 
@@ -16,6 +16,8 @@ def main() -> None:
     args = parser.parse_args()
     ctx = context()
     splits = split_by_time(read_frame(args.data), ctx.params)
+    if ctx.spec.task == "classification":
+        check_classes(splits, ctx.spec.target)
     w = windows(ctx.params)
     for name, start, end in [
         ("train", w.train_start, w.val_start),

@@ -27,6 +27,29 @@ SHRUNKEN: dict[str, Any] = {
 }
 
 
+# Everything that changes when the pipeline runs on the shipped classification dataset
+# (tests/datasets/deliveries.yaml): its dates, a classification gate metric and floors (the
+# regression floors switched off), no log target, a classification monitoring metric.
+CLASSIFICATION: dict[str, Any] = {
+    "data": {
+        "dataset": "tests/datasets/deliveries.yaml",
+        "start": "2024-01-01",
+        "as_of": "2024-06-01",
+    },
+    "split": {"test_days": 14, "val_days": 14, "train_days": 90},
+    "train": {"log_target": False},
+    "gate": {
+        "metric": "roc_auc",
+        "max_mae": None,
+        "min_r2": None,
+        "min_roc_auc": 0.75,
+        "max_log_loss": 0.5,
+    },
+    "monitor": {"metric": "log_loss"},
+    "registry": {"model_name": "depot-late-hours"},
+}
+
+
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """A copy of `base` with `override` merged in, key by key at every depth."""
     out = copy.deepcopy(base)
@@ -79,6 +102,30 @@ def params() -> Params:
 def splits(source: pd.DataFrame, params: Params) -> Splits:
     """Train/val/test of the default (shrunken) params."""
     return split_by_time(arrived(source, params.data.as_of), params)
+
+
+@pytest.fixture(scope="session")
+def class_spec() -> DatasetSpec:
+    """The shipped classification dataset definition, with an absolute source path."""
+    loaded = load_spec(ROOT / CLASSIFICATION["data"]["dataset"])
+    return loaded.model_copy(update={"source": ROOT / loaded.source})
+
+
+@pytest.fixture(scope="session")
+def class_params() -> Params:
+    """Shrunken params for the classification dataset (validated against its task)."""
+    from lifecycle.params import check_task
+
+    params = make_params(**CLASSIFICATION)
+    check_task(params, "classification")
+    return params
+
+
+@pytest.fixture(scope="session")
+def class_splits(class_spec: DatasetSpec, class_params: Params) -> Splits:
+    """Train/val/test of the classification dataset."""
+    frame = read_source(class_spec)
+    return split_by_time(arrived(frame, class_params.data.as_of), class_params)
 
 
 @dataclass

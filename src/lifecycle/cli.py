@@ -19,21 +19,36 @@ def _read(path: Path) -> dict[str, Any]:
     return data
 
 
+# The summary's columns per task: (split, metric, header, width, number format).
+COLUMNS = {
+    "regression": [
+        ("val", "mae", "val MAE", 10, ".2f"),
+        ("val", "r2", "val R²", 9, ".3f"),
+        ("test", "mae", "test MAE", 10, ".2f"),
+        ("test", "rmse", "test RMSE", 11, ".2f"),
+        ("test", "r2", "test R²", 9, ".3f"),
+    ],
+    "classification": [
+        ("val", "roc_auc", "val AUC", 10, ".3f"),
+        ("val", "log_loss", "val logloss", 12, ".3f"),
+        ("test", "roc_auc", "test AUC", 10, ".3f"),
+        ("test", "log_loss", "test logloss", 13, ".3f"),
+        ("test", "f1", "test F1", 9, ".3f"),
+    ],
+}
+
+
 def summary_table(metrics: dict[str, Any], decision: dict[str, Any]) -> str:
     """The candidates' scores and the gate's decision as a plain-text table."""
-    lines = [
-        f"{'candidate':<10}{'val MAE':>10}{'val R²':>9}{'test MAE':>10}{'test RMSE':>11}"
-        f"{'test R²':>9}"
-    ]
+    first = metrics[metrics["best"]]["val"]
+    columns = COLUMNS["regression" if "mae" in first else "classification"]
+    lines = [f"{'candidate':<10}" + "".join(f"{head:>{width}}" for _, _, head, width, _ in columns)]
     for name, scores in metrics.items():
         if name == "best":
             continue
-        val, test = scores["val"], scores["test"]
         mark = "  <- best on validation" if name == metrics["best"] else ""
-        lines.append(
-            f"{name:<10}{val['mae']:>10.2f}{val['r2']:>9.3f}{test['mae']:>10.2f}"
-            f"{test['rmse']:>11.2f}{test['r2']:>9.3f}{mark}"
-        )
+        cells = "".join(f"{scores[s][m]:>{w}{fmt}}" for s, m, _, w, fmt in columns)
+        lines.append(f"{name:<10}{cells}{mark}")
     verb = {"promote": "PROMOTED to champion", "refuse": "REFUSED (champion unchanged)"}
     lines += [
         "",

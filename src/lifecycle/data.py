@@ -80,3 +80,17 @@ def split_by_time(frame: pd.DataFrame, params: Params) -> Splits:
         if getattr(splits, name).empty:
             raise NotEnoughData(f"the {name} window has no rows; check data.as_of and split.*")
     return splits
+
+
+def check_classes(splits: Splits, target: str) -> None:
+    """Every split of a classification task must hold both labels, or it cannot be scored.
+
+    A window with one class has no ROC AUC and teaches nothing about the other class.
+    """
+    for name in ("train", "val", "test"):
+        labels = {int(v) for v in getattr(splits, name)[target].unique()}
+        if not {0, 1} <= labels:
+            raise NotEnoughData(
+                f"the {name} window holds only class {sorted(labels)} of `{target}`; "
+                "widen split.*_days or move data.as_of so that both classes occur"
+            )

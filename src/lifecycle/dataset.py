@@ -9,6 +9,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from lifecycle.tasks import Task
+
 EVENT_TIME = "event_time"  # the column every layer uses for "when did this row happen"
 
 Dtype = Literal["int", "float", "date"]
@@ -51,7 +53,7 @@ class DatasetSpec(_Strict):
 
     name: str
     source: Path
-    task: Literal["regression", "classification"]
+    task: Task
     target: str
     time: TimeSpec
     leaky: list[str] = Field(default_factory=list)
@@ -68,7 +70,20 @@ class DatasetSpec(_Strict):
             raise ValueError(f"the target and leaky columns cannot be features: {bad}")
         if not self.features:
             raise ValueError("no column is marked `feature: true`")
+        self._check_target()
         return self
+
+    def _check_target(self) -> None:
+        """The target's declared type must fit the task (binary 0/1 labels for classification)."""
+        col = self.columns[self.target]
+        if col.dtype == "date":
+            raise ValueError(f"the target `{self.target}` is a date; it must be int or float")
+        if self.task == "classification" and (col.dtype != "int" or col.values != [0, 1]):
+            raise ValueError(
+                f"a classification target must be declared `dtype: int, values: [0, 1]` "
+                f"(binary labels, 1 = the positive class); `{self.target}` has "
+                f"dtype {col.dtype} and values {col.values}"
+            )
 
     @property
     def features(self) -> dict[str, Column]:
@@ -101,11 +116,31 @@ def event_time(frame: pd.DataFrame, spec: DatasetSpec) -> pd.Series:
     return when.rename(EVENT_TIME)
 
 
+class SourceError(ValueError):
+    """The source table cannot be read as the dataset definition says (e.g. no time column)."""
+
+
 def read_source(spec: DatasetSpec, root: Path = Path(".")) -> pd.DataFrame:
-    """Read the source table as it is on disk, with an added event-time column."""
-    frame = pd.read_csv(root / spec.source)
-    if spec.time.date in frame.columns and (not spec.time.hour or spec.time.hour in frame):
-        frame[EVENT_TIME] = event_time(frame, spec)
+    """Read the source table as it is on disk, with an added event-time column.
+
+    Without a usable time there is nothing to split or validate, so a missing time column, or
+    one where no value parses, stops here. Single bad rows are kept for validation to report.
+    """
+    path = root / spec.source
+    frame = pd.read_csv(path)
+    missing = [c for c in (spec.time.date, spec.time.hour) if c and c not in frame.columns]
+    if missing:
+        raise SourceError(
+            f"{path} has no column {missing}, named under `time:` in the dataset definition; "
+            f"columns found: {list(frame.columns)}"
+        )
+    frame[EVENT_TIME] = event_time(frame, spec)
+    if len(frame) and frame[EVENT_TIME].isna().all():
+        example = frame[spec.time.date].iloc[0]
+        raise SourceError(
+            f"{path}: no value of the time column `{spec.time.date}` parses as a date "
+            f"(first value {example!r}); fix `time:` in the dataset definition or the column"
+        )
     return frame
 
 

@@ -12,7 +12,7 @@ from sklearn.inspection import permutation_importance
 from sklearn.pipeline import Pipeline
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, model_frame
-from lifecycle.metrics import score, score_slices
+from lifecycle.metrics import score_slices, score_task
 from lifecycle.training import predict
 
 
@@ -22,36 +22,45 @@ class Evaluation:
 
     overall: dict[str, float]
     by_slice: dict[str, dict[str, dict[str, float]]]
-    predictions: pd.DataFrame  # event_time, actual, predicted
+    predictions: pd.DataFrame  # event_time, actual, predicted (a probability for classification)
 
 
 def evaluate(model: Pipeline, frame: pd.DataFrame, spec: DatasetSpec) -> Evaluation:
     """Score a model on a labelled frame."""
     y_true = frame[spec.target].to_numpy(dtype=float)
-    y_pred = predict(model, frame, spec).to_numpy()
+    y_pred = predict(model, frame, spec).to_numpy()  # P(class 1) for classification
     preds = pd.DataFrame({EVENT_TIME: frame[EVENT_TIME], "actual": y_true, "predicted": y_pred})
     return Evaluation(
-        overall=score(y_true, y_pred).as_dict(),
+        overall=score_task(spec.task, y_true, y_pred).as_dict(),
         by_slice=score_slices(frame, spec, y_true, y_pred),
         predictions=preds,
     )
 
 
+# What permutation importance measures, per task: the scorer and the axis label of its plot.
+IMPORTANCE = {
+    "regression": ("neg_mean_absolute_error", "MAE increase when shuffled"),
+    "classification": ("roc_auc", "ROC AUC decrease when shuffled"),
+}
+
+
 def importance(model: Pipeline, frame: pd.DataFrame, spec: DatasetSpec, seed: int) -> pd.Series:
-    """Permutation importance of each raw input (MAE increase when it is shuffled)."""
+    """Permutation importance of each raw input (how much worse the score gets when shuffled)."""
+    dtype = int if spec.task == "classification" else float
     result: Any = permutation_importance(
         model,
         model_frame(frame, spec),
-        frame[spec.target].to_numpy(dtype=float),
-        scoring="neg_mean_absolute_error",
+        frame[spec.target].to_numpy(dtype=dtype),
+        scoring=IMPORTANCE[spec.task][0],
         n_repeats=5,
         random_state=seed,
     )
     names = spec.model_inputs
-    return pd.Series(result.importances_mean, index=names, name="mae_increase").sort_values()
+    return pd.Series(result.importances_mean, index=names, name="importance").sort_values()
 
 
 def _figure(path: Path):  # type: ignore[no-untyped-def]
+    """Matplotlib's pyplot on the file-only Agg backend, with the PNG's folder created."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display needed
@@ -89,12 +98,14 @@ def plot_residuals_by_hour(preds: pd.DataFrame, title: str, path: Path) -> None:
     plt.close(fig)
 
 
-def plot_importance(imp: pd.Series, title: str, path: Path) -> None:
+def plot_importance(
+    imp: pd.Series, title: str, path: Path, xlabel: str = IMPORTANCE["regression"][1]
+) -> None:
     """Horizontal bars of permutation importance."""
     plt = _figure(path)
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.barh(imp.index, imp.to_numpy())
-    ax.set(xlabel="MAE increase when shuffled", title=title)
+    ax.set(xlabel=xlabel, title=title)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)

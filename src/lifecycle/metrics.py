@@ -1,4 +1,4 @@
-"""Regression metrics, overall and per slice."""
+"""Metrics: regression scores here, classification in metrics_classification; per slice."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import pandas as pd
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec
+from lifecycle.metrics_classification import ClassScores, score_classification
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,18 @@ def score(y_true: np.ndarray | pd.Series, y_pred: np.ndarray | pd.Series) -> Sco
     )
 
 
+AnyScores = Scores | ClassScores  # what `score_task` returns: one typed object per task
+
+
+def score_task(
+    task: str, y_true: np.ndarray | pd.Series, y_pred: np.ndarray | pd.Series
+) -> AnyScores:
+    """Score predictions for the dataset's task (for classification, y_pred is P(class 1))."""
+    if task == "classification":
+        return score_classification(y_true, y_pred)
+    return score(y_true, y_pred)
+
+
 def hour_band(hours: pd.Series) -> pd.Series:
     """Name the part of the day an hour falls in (commute peaks get their own band)."""
     bins = [-1, 5, 9, 15, 19, 23]
@@ -55,13 +68,22 @@ def slices(frame: pd.DataFrame, spec: DatasetSpec) -> dict[str, pd.Series]:
 def score_slices(
     frame: pd.DataFrame, spec: DatasetSpec, y_true: np.ndarray, y_pred: np.ndarray
 ) -> dict[str, dict[str, dict[str, float]]]:
-    """Scores per value of every slice: {slice: {value: {mae, rmse, r2, rows}}}."""
+    """Scores per value of every slice: {slice: {value: {metric: value, rows}}}.
+
+    Metrics a slice cannot define (ROC AUC of a slice with one class) are left out.
+    """
     result: dict[str, dict[str, dict[str, float]]] = {}
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     for name, keys in slices(frame, spec).items():
         groups = keys.to_numpy()
         result[name] = {
-            str(value): score(y_true[groups == value], y_pred[groups == value]).as_dict()
+            str(value): _finite(
+                score_task(spec.task, y_true[groups == value], y_pred[groups == value]).as_dict()
+            )
             for value in sorted(set(groups))
         }
     return result
+
+
+def _finite(scores: dict[str, float]) -> dict[str, float]:
+    return {k: v for k, v in scores.items() if np.isfinite(v)}

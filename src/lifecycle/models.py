@@ -1,27 +1,38 @@
-"""Candidate models: one shared feature pipeline, one predict interface, three learners."""
+"""Candidate models: one shared feature pipeline, one predict interface, three learners.
+
+The candidate names are the same for both tasks; the dataset's task picks the estimator:
+  ridge -> Ridge(alpha)            | LogisticRegression with the same L2 penalty (C = 1 / alpha)
+  hgb   -> HistGradientBoostingRegressor | HistGradientBoostingClassifier, same params
+  mlp   -> TorchMLPRegressor (MSE) | TorchMLPClassifier (binary cross-entropy, sigmoid)
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.base import RegressorMixin
+from sklearn.base import BaseEstimator
 from sklearn.compose import TransformedTargetRegressor
-from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.linear_model import Ridge
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import Pipeline
 
 from lifecycle.dataset import DatasetSpec
 from lifecycle.features import build_features
-from lifecycle.mlp import TorchMLPRegressor
+from lifecycle.mlp import TorchMLPClassifier, TorchMLPRegressor
 from lifecycle.params import Candidate, Params
 
 
-def _learner(name: Candidate, params: Params) -> RegressorMixin:
-    """The bare estimator for one candidate, seeded from params."""
+def _learner(name: Candidate, params: Params, task: str = "regression") -> BaseEstimator:
+    """The bare estimator for one candidate and task, seeded from params."""
     tp = params.train
+    classify = task == "classification"
     if name == "ridge":
+        if classify:
+            # The same L2 penalty as Ridge's alpha; lbfgs is deterministic, so no seed needed.
+            return LogisticRegression(C=1.0 / tp.ridge.alpha, max_iter=1000)
         return Ridge(alpha=tp.ridge.alpha)
     if name == "hgb":
-        return HistGradientBoostingRegressor(
+        hgb = HistGradientBoostingClassifier if classify else HistGradientBoostingRegressor
+        return hgb(
             max_iter=tp.hgb.max_iter,
             learning_rate=tp.hgb.learning_rate,
             max_leaf_nodes=tp.hgb.max_leaf_nodes,
@@ -29,7 +40,8 @@ def _learner(name: Candidate, params: Params) -> RegressorMixin:
             early_stopping=False,  # no hidden random validation split: we validate by time
             random_state=params.seed,
         )
-    return TorchMLPRegressor(
+    mlp = TorchMLPClassifier if classify else TorchMLPRegressor
+    return mlp(
         hidden=tuple(tp.mlp.hidden),
         epochs=tp.mlp.epochs,
         learning_rate=tp.mlp.learning_rate,
@@ -50,9 +62,12 @@ def _clip_expm1(z: np.ndarray) -> np.ndarray:
 
 
 def build_candidate(name: Candidate, spec: DatasetSpec, params: Params) -> Pipeline:
-    """A scikit-learn pipeline: raw records -> features -> learner (on log1p target if set)."""
-    learner = _learner(name, params)
-    if params.train.log_target:
+    """A scikit-learn pipeline: raw records -> features -> learner (on log1p target if set).
+
+    `train.log_target` is a regression setting; params validation refuses it for classification.
+    """
+    learner = _learner(name, params, spec.task)
+    if params.train.log_target and spec.task == "regression":
         learner = TransformedTargetRegressor(
             regressor=learner, func=_clip_log1p, inverse_func=_clip_expm1, check_inverse=False
         )

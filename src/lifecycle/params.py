@@ -9,6 +9,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
+from lifecycle.tasks import GATE_METRICS, METRICS, GateMetric
+
 Candidate = Literal["ridge", "hgb", "mlp"]
 
 
@@ -69,12 +71,23 @@ class TrainParams(_Strict):
 
 
 class GateParams(_Strict):
-    """The promotion gate: absolute floors plus a margin over the current champion."""
+    """The promotion gate: absolute floors plus a margin over the current champion.
 
-    metric: Literal["mae", "rmse"]
+    Floors are named `max_<metric>` or `min_<metric>`; null switches one off. Which metrics
+    (and so which floors) are allowed depends on the dataset's task: see `check_task`.
+    """
+
+    metric: GateMetric
     margin: float = Field(ge=0, lt=1)
-    max_mae: float = Field(gt=0)
-    min_r2: float = Field(le=1)
+    max_mae: float | None = Field(default=None, gt=0)
+    min_r2: float | None = Field(default=None, le=1)
+    min_roc_auc: float | None = Field(default=None, ge=0, le=1)
+    max_log_loss: float | None = Field(default=None, gt=0)
+
+    def floors(self) -> list[tuple[str, str, float]]:
+        """The floors that are set, as (params key, metric, bound)."""
+        keys = [k for k in type(self).model_fields if k.startswith(("max_", "min_"))]
+        return [(k, k[4:], getattr(self, k)) for k in keys if getattr(self, k) is not None]
 
 
 class RegistryParams(_Strict):
@@ -95,13 +108,25 @@ class DriftParams(_Strict):
     threshold: float = Field(gt=0)
 
 
+# What `monitor.metric` may name per task (Evidently computes these on a labelled window). For
+# ROC AUC and F1 (higher is better) the error that may increase is 1 - the metric.
+MonitorMetric = Literal["mae", "rmse", "log_loss", "roc_auc", "f1"]
+MONITOR_METRICS: dict[str, tuple[str, ...]] = {
+    "regression": ("mae", "rmse"),
+    "classification": ("log_loss", "roc_auc", "f1"),
+}
+
+
 class MonitorParams(_Strict):
     """When is the served model no longer trusted? Thresholds of the monitoring decision."""
 
     window_days: PositiveInt
     min_rows: PositiveInt
     max_drift_share: float = Field(gt=0, le=1)
-    metric: Literal["mae", "rmse"]
+    # When drift alone may trigger a retrain: always, or only while labels are too few to
+    # check the error (with labels, the error is the direct evidence; drift is then a warning).
+    retrain_on_drift: Literal["always", "unlabelled"] = "unlabelled"
+    metric: MonitorMetric  # which ones fit depends on the dataset's task: see `check_task`
     max_error_increase: float = Field(ge=0)
     sample_rows: PositiveInt
     drift: DriftParams
@@ -160,6 +185,25 @@ class Params(_Strict):
 
 class ParamsError(ValueError):
     """params.yaml is invalid; the message names every bad key."""
+
+
+def check_task(params: Params, task: str) -> None:
+    """Refuse params that do not fit the dataset's task (it lives in the dataset definition)."""
+    where = f"the dataset {params.data.dataset} is a {task} task"
+    problems = []
+    if params.gate.metric not in GATE_METRICS[task]:
+        allowed = " | ".join(GATE_METRICS[task])
+        problems.append(f"gate.metric: '{params.gate.metric}' does not fit; use {allowed}")
+    for key, metric, _ in params.gate.floors():
+        if metric not in METRICS[task]:
+            problems.append(f"gate.{key}: a floor on {metric} does not fit; set it to null")
+    if params.monitor.metric not in MONITOR_METRICS[task]:
+        allowed = " | ".join(MONITOR_METRICS[task])
+        problems.append(f"monitor.metric: '{params.monitor.metric}' does not fit; use {allowed}")
+    if task == "classification" and params.train.log_target:
+        problems.append("train.log_target: applies to regression only; set it to false")
+    if problems:
+        raise ParamsError(f"params do not fit the data ({where}):\n  " + "\n  ".join(problems))
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec
-from lifecycle.metrics import Scores, score
+from lifecycle.metrics import AnyScores, score_task
 from lifecycle.params import Params
 from lifecycle.registry import Decision, current, judge, record, register
 from lifecycle.settings import Settings
+from lifecycle.tasks import rank_key
 from lifecycle.tracking import LoggedModel, load_model
 from lifecycle.training import predict
 
@@ -19,13 +20,14 @@ if TYPE_CHECKING:
 
 
 def best_candidate(candidates: list[LoggedModel], params: Params) -> LoggedModel:
-    """The candidate with the lowest validation error on the gate's metric."""
-    return min(candidates, key=lambda c: c.val[params.gate.metric])
+    """The candidate with the best validation score on the gate's metric (its direction)."""
+    metric = params.gate.metric
+    return min(candidates, key=lambda c: rank_key(metric, c.val[metric]))
 
 
-def score_uri(model_uri: str, frame: pd.DataFrame, spec: DatasetSpec) -> Scores:
+def score_uri(model_uri: str, frame: pd.DataFrame, spec: DatasetSpec) -> AnyScores:
     """Load a model from MLflow and score it on a labelled frame."""
-    return score(frame[spec.target], predict(load_model(model_uri), frame, spec))
+    return score_task(spec.task, frame[spec.target], predict(load_model(model_uri), frame, spec))
 
 
 def _window(frame: pd.DataFrame) -> dict[str, str]:

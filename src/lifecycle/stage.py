@@ -13,8 +13,8 @@ import pandas as pd
 from pydantic import ValidationError
 
 from lifecycle.data import NotEnoughData
-from lifecycle.dataset import DatasetSpec, load_spec
-from lifecycle.params import Params, ParamsError, load_params
+from lifecycle.dataset import DatasetSpec, SourceError, load_spec
+from lifecycle.params import Params, ParamsError, check_task, load_params
 from lifecycle.settings import Settings, get_settings, quiet_telemetry
 
 
@@ -23,7 +23,14 @@ class StageFailed(RuntimeError):
 
 
 # Errors that are the user's to fix: print the message, not a traceback.
-EXPECTED = (ParamsError, StageFailed, NotEnoughData, ValidationError, FileNotFoundError)
+EXPECTED = (
+    ParamsError,
+    StageFailed,
+    NotEnoughData,
+    ValidationError,
+    FileNotFoundError,
+    SourceError,
+)
 
 
 @dataclass(frozen=True)
@@ -39,7 +46,9 @@ def context(params_path: str | Path = "params.yaml") -> Context:
     """Load and validate everything a stage needs before it does any work."""
     quiet_telemetry()
     params = load_params(params_path)
-    return Context(params=params, spec=load_spec(params.data.dataset), settings=get_settings())
+    spec = load_spec(params.data.dataset)
+    check_task(params, spec.task)  # e.g. gate.metric must be a metric of the dataset's task
+    return Context(params=params, spec=spec, settings=get_settings())
 
 
 def run(name: str, main: Callable[[], None]) -> None:

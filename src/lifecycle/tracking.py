@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import yaml
 
-from lifecycle.metrics import Scores
+from lifecycle.metrics import AnyScores
 from lifecycle.settings import Settings, quiet_telemetry
 
 if TYPE_CHECKING:
@@ -20,11 +20,12 @@ if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
 # Types that are not plain scikit-learn/numpy, reviewed and allowed through skops (MLflow's
-# safe sklearn format). Trust only what you have read: our own two classes and two functions,
+# safe sklearn format). Trust only what you have read: our own classes and two functions,
 # and the tree structure inside HistGradientBoosting.
 TRUSTED_TYPES = [
     "lifecycle.features.CalendarFeatures",
     "lifecycle.mlp.TorchMLPRegressor",
+    "lifecycle.mlp.TorchMLPClassifier",
     "lifecycle.models._clip_log1p",
     "lifecycle.models._clip_expm1",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
@@ -107,7 +108,7 @@ def log_candidate(
     model: Pipeline,
     example: pd.DataFrame,
     params: dict[str, Any],
-    val: Scores,
+    val: AnyScores,
     tags: dict[str, str],
     reference: Path,
 ) -> LoggedModel:

@@ -9,7 +9,7 @@ from sklearn.pipeline import Pipeline
 from tqdm.auto import tqdm
 
 from lifecycle.dataset import DatasetSpec, model_frame
-from lifecycle.metrics import Scores, score
+from lifecycle.metrics import AnyScores, Scores, score_task
 from lifecycle.models import build_candidate
 from lifecycle.params import Candidate, Params
 
@@ -20,7 +20,7 @@ class Fitted:
 
     name: Candidate
     model: Pipeline
-    val: Scores
+    val: AnyScores
 
 
 def fit_candidate(
@@ -28,12 +28,24 @@ def fit_candidate(
 ) -> Pipeline:
     """Build and fit one candidate pipeline on the training rows."""
     model = build_candidate(name, spec, params)
-    return model.fit(model_frame(train, spec), train[spec.target].to_numpy(dtype=float))
+    dtype = int if spec.task == "classification" else float
+    return model.fit(model_frame(train, spec), train[spec.target].to_numpy(dtype=dtype))
 
 
 def predict(model: Pipeline, frame: pd.DataFrame, spec: DatasetSpec) -> pd.Series:
-    """Predictions for the rows of a frame, aligned with it."""
-    return pd.Series(model.predict(model_frame(frame, spec)), index=frame.index, name="prediction")
+    """Predictions for the rows of a frame, aligned with it: P(class 1) for classification."""
+    inputs = model_frame(frame, spec)
+    if spec.task == "classification":
+        values = model.predict_proba(inputs)[:, 1]
+    else:
+        values = model.predict(inputs)
+    return pd.Series(values, index=frame.index, name="prediction")
+
+
+def _line(name: str, val: AnyScores) -> str:
+    if isinstance(val, Scores):
+        return f"  {name:<6} val MAE {val.mae:8.2f}  R² {val.r2:6.3f}"
+    return f"  {name:<6} val ROC AUC {val.roc_auc:6.3f}  log loss {val.log_loss:6.3f}"
 
 
 def fit_all(
@@ -43,7 +55,7 @@ def fit_all(
     fitted = []
     for name in params.train.candidates:
         model = fit_candidate(name, spec, params, train)
-        val_scores = score(val[spec.target], predict(model, val, spec))
-        tqdm.write(f"  {name:<6} val MAE {val_scores.mae:8.2f}  R² {val_scores.r2:6.3f}")
+        val_scores = score_task(spec.task, val[spec.target], predict(model, val, spec))
+        tqdm.write(_line(name, val_scores))
         fitted.append(Fitted(name, model, val_scores))
     return fitted

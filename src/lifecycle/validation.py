@@ -111,6 +111,24 @@ def _leak_failures(frame: pd.DataFrame, spec: DatasetSpec) -> list[Failure]:
     return out
 
 
+def _class_failures(frame: pd.DataFrame, spec: DatasetSpec) -> list[Failure]:
+    """A classification target needs both labels in the data: one class cannot be learnt."""
+    if spec.task != "classification" or spec.target not in frame:
+        return []
+    seen = sorted(pd.to_numeric(frame[spec.target], errors="coerce").dropna().unique())
+    if set(seen) >= {0, 1}:
+        return []  # values other than 0/1 are reported by the `values: [0, 1]` rule
+    rule = "holds both classes 0 and 1 (a classification target)"
+    return [
+        Failure(
+            column=spec.target,
+            rule=rule,
+            rows=len(frame),
+            examples=[{"row": None, "value": _plain(v)} for v in seen[:MAX_EXAMPLES]],
+        )
+    ]
+
+
 def _failures(err: SchemaErrors) -> list[Failure]:
     cases = err.failure_cases.copy()
     # A missing column is reported against the schema; name the column itself instead.
@@ -145,7 +163,7 @@ def _plain(value: Any) -> Any:
 
 def validate(frame: pd.DataFrame, spec: DatasetSpec) -> ValidationReport:
     """Check a table against the dataset definition, collecting every failure (lazy)."""
-    failures = _leak_failures(frame, spec)
+    failures = _leak_failures(frame, spec) + _class_failures(frame, spec)
     try:
         build_schema(spec).validate(frame, lazy=True)
     except SchemaErrors as err:

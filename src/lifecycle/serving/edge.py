@@ -123,20 +123,26 @@ class RequestGuard:
         return b"".join(chunks)
 
     def _rewrite_errors(self, send: Send) -> Send:
-        """A `send` that holds back an error answer, then sends our one-message version."""
+        """A `send` that holds the answer back: an error goes out as our one-message version,
+        a success as one body with its length (BentoML streams it chunked: a write more)."""
         held: dict[str, Any] = {}
 
         async def wrapped(message: Message) -> None:
-            if message["type"] == "http.response.start" and _is_rejection(message["status"]):
-                held["start"], held["body"] = message, b""
+            if message["type"] == "http.response.start":
+                held["start"], held["body"] = message, []
                 return
             if "start" not in held or message["type"] != "http.response.body":
                 await send(message)
                 return
-            held["body"] += message.get("body", b"")
-            if not message.get("more_body", False):
-                status = held["start"]["status"]
-                await self._refuse(send, status, *explain(status, held["body"]))
+            held["body"].append(message.get("body", b""))
+            if message.get("more_body", False):
+                return
+            start, body = held.pop("start"), b"".join(held.pop("body"))
+            if _is_rejection(start["status"]):
+                await self._refuse(send, start["status"], *explain(start["status"], body))
+                return
+            await send({**start, "headers": _with_length(start.get("headers", []), len(body))})
+            await send({"type": "http.response.body", "body": body})
 
         return wrapped
 
@@ -159,6 +165,14 @@ class RequestGuard:
         ]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+
+
+def _with_length(headers: list[tuple[bytes, bytes]], size: int) -> list[tuple[bytes, bytes]]:
+    """The headers, plus content-length unless the app already set a length or an encoding."""
+    known = {key.lower() for key, _ in headers}
+    if b"content-length" in known or b"transfer-encoding" in known:
+        return list(headers)
+    return [*headers, (b"content-length", str(size).encode())]
 
 
 def _is_rejection(status: int) -> bool:

@@ -8,7 +8,14 @@ POST /admin/reload (check the registry now; needs LIFECYCLE_ADMIN_TOKEN), and Be
 /livez, /readyz, /metrics, and Swagger UI at /. The work happens in lifecycle.serving.
 """
 
+import os
 from typing import Annotated
+
+# One OpenMP thread per model call in EVERY thread of this process, set before scikit-learn loads
+# OpenMP: BentoML predicts in worker threads, which start from this variable (threadpoolctl's limit
+# only holds in the thread that sets it). Batches are small, and a second spinning OpenMP thread
+# fought the HTTP work for the cores: server CPU per request was 5-20x higher on 2 busy cores.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import bentoml
 from bentoml.validators import ContentType
@@ -20,8 +27,8 @@ from lifecycle.serving.metrics import count_rejection
 from lifecycle.serving.runtime import AdminRefused, Runtime, check_admin, service_config
 from lifecycle.serving.schemas import (
     ModelInfo,
-    Prediction,
     ReloadResult,
+    answer_type,
     record_model,
     records_type,
 )
@@ -33,7 +40,8 @@ CONFIG = service_config(SETTINGS)
 Record = record_model(CONFIG.spec)  # request fields, types, ranges and docs from the dataset
 Records = records_type(Record, SETTINGS.max_records)
 # A fixed content type spares BentoML rebuilding the JSON schema of a list on every response.
-Answers = Annotated[list[Prediction], ContentType("application/json")]
+Answer = answer_type(CONFIG.spec)  # per record: a value, or a label and class probabilities
+Answers = Annotated[list[Answer], ContentType("application/json")]  # type: ignore[valid-type]
 
 extra = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)  # GET routes BentoML lacks
 

@@ -32,10 +32,11 @@ class LoggedPrediction:
     served_at: str  # ISO-8601 UTC, when the service answered
     event_time: str  # ISO-8601, the record's own time (what monitoring windows on)
     inputs: str  # the record's features as JSON, exactly as the model received them
-    prediction: float
+    prediction: float  # classification: the probability of the positive class
     model_name: str
     model_version: str
     latency_ms: float
+    predicted_label: int | None = None  # classification: the predicted class; None: regression
 
 
 COLUMNS = [f.name for f in fields(LoggedPrediction)]
@@ -44,6 +45,7 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     request_id TEXT NOT NULL, row INTEGER NOT NULL, served_at TEXT NOT NULL,
     event_time TEXT NOT NULL, inputs TEXT NOT NULL, prediction REAL NOT NULL,
     model_name TEXT NOT NULL, model_version TEXT NOT NULL, latency_ms REAL NOT NULL,
+    predicted_label INTEGER,
     PRIMARY KEY (request_id, row)
 );
 CREATE INDEX IF NOT EXISTS {TABLE}_event_time ON {TABLE} (event_time);
@@ -55,8 +57,20 @@ def connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    # No fsync per commit (WAL still syncs at checkpoints): a process crash loses no committed
+    # row, an OS crash may lose the last commits. fsyncs were ~60% of the writer's CPU (sys time).
+    conn.execute("PRAGMA synchronous=NORMAL")
     conn.executescript(_SCHEMA)
+    _add_label_column(conn)
     return conn
+
+
+def _add_label_column(conn: sqlite3.Connection) -> None:
+    """Migrate a log written before classification: add the (empty) `predicted_label` column."""
+    known = {row[1] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
+    if "predicted_label" not in known:
+        with conn:
+            conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN predicted_label INTEGER")
 
 
 def write_rows(conn: sqlite3.Connection, rows: Sequence[LoggedPrediction]) -> None:
@@ -66,7 +80,10 @@ def write_rows(conn: sqlite3.Connection, rows: Sequence[LoggedPrediction]) -> No
     # this runs on the service's writer thread for every row served.
     as_tuple = operator.attrgetter(*COLUMNS)
     with conn:
-        conn.executemany(f"INSERT INTO {TABLE} VALUES ({marks})", [as_tuple(r) for r in rows])
+        conn.executemany(
+            f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({marks})",
+            [as_tuple(r) for r in rows],
+        )
 
 
 class PredictionLog:
@@ -75,15 +92,17 @@ class PredictionLog:
     def __init__(self, path: Path, batch_size: int = 500, flush_seconds: float = 0.5) -> None:
         self.path = path
         self._conn = connect(path)
-        self._queue: queue.Queue[LoggedPrediction | None] = queue.Queue()
+        # One item per append() (a whole request's rows), not per row: a queue put costs ~2 us.
+        self._queue: queue.Queue[list[LoggedPrediction] | None] = queue.Queue()
         self._batch_size, self._flush_seconds = batch_size, flush_seconds
         self._thread = threading.Thread(target=self._drain, name="prediction-log", daemon=True)
         self._thread.start()
 
     def append(self, rows: Iterable[LoggedPrediction]) -> None:
         """Queue rows for writing (cheap: safe to call on the request path)."""
-        for row in rows:
-            self._queue.put(row)
+        batch = list(rows)
+        if batch:
+            self._queue.put(batch)
 
     def _drain(self) -> None:
         while True:
@@ -101,12 +120,12 @@ class PredictionLog:
             log.error("prediction log %s: %d rows NOT written: %s", self.path, len(batch), err)
 
     def _next_batch(self) -> tuple[list[LoggedPrediction], bool]:
-        """Up to batch_size queued rows; True once close()'s end marker is reached."""
+        """Queued rows, batch_size or a little more; True once close()'s end marker is reached."""
         batch: list[LoggedPrediction] = []
         try:
             item = self._queue.get(timeout=self._flush_seconds)
             while item is not None:
-                batch.append(item)
+                batch.extend(item)
                 if len(batch) >= self._batch_size:
                     return batch, False
                 item = self._queue.get_nowait()

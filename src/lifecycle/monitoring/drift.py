@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from lifecycle.monitoring.frames import PREDICTION, Columns
+from lifecycle.monitoring.frames import LABEL, PREDICTION, Columns
 from lifecycle.params import MonitorParams
 
 if TYPE_CHECKING:
@@ -57,31 +57,59 @@ class Quality(_Frozen):
     r2: float
 
 
+class ClassQuality(_Frozen):
+    """Binary classification quality of the window (labelled rows; label = most probable)."""
+
+    accuracy: float
+    precision: float
+    recall: float
+    f1: float
+    roc_auc: float
+    log_loss: float
+
+
 class ReportSummary(_Frozen):
     """What monitoring needs from one Evidently snapshot."""
 
     drift: DriftSummary
-    quality: Quality | None
+    quality: Quality | ClassQuality | None
 
 
-def data_definition(columns: Columns, target: str | None) -> DataDefinition:
-    """Column types and the regression task, from the monitored columns (never re-listed)."""
-    from evidently import DataDefinition, Regression
+def data_definition(
+    columns: Columns, target: str | None, positive: int | None = None
+) -> DataDefinition:
+    """Column types and the task, from the monitored columns (never re-listed). `positive`
+    (the positive class) makes it binary classification: PREDICTION holds its probability."""
+    from evidently import BinaryClassification, DataDefinition, Regression
 
-    numerical = [*columns.numerical, PREDICTION, *([target] if target else [])]
-    regression = [Regression(target=target, prediction=PREDICTION)] if target else None
+    if positive is None or target is None:
+        numerical = [*columns.numerical, PREDICTION, *([target] if target else [])]
+        regression = [Regression(target=target, prediction=PREDICTION)] if target else None
+        return DataDefinition(
+            numerical_columns=numerical,
+            categorical_columns=columns.categorical,
+            regression=regression,
+        )
+    binary = BinaryClassification(
+        target=target,
+        prediction_labels=LABEL,
+        prediction_probas=PREDICTION,
+        pos_label=positive,  # typed str in Evidently, but any label value works
+    )
     return DataDefinition(
-        numerical_columns=numerical,
-        categorical_columns=columns.categorical,
-        regression=regression,
+        numerical_columns=[*columns.numerical, PREDICTION],
+        categorical_columns=[*columns.categorical, LABEL, target],
+        classification=[binary],
     )
 
 
-def build_report(columns: Columns, limits: MonitorParams, labelled: bool) -> Report:
-    """Feature drift (one preset), prediction drift, and regression quality when labelled."""
+def build_report(
+    columns: Columns, limits: MonitorParams, labelled: bool, classification: bool = False
+) -> Report:
+    """Feature drift (one preset), prediction drift, and model quality when labelled."""
     from evidently import Report
     from evidently.metrics import ValueDrift
-    from evidently.presets import DataDriftPreset, RegressionQuality
+    from evidently.presets import ClassificationQuality, DataDriftPreset, RegressionQuality
 
     drift = limits.drift
     items: list[Any] = [
@@ -94,7 +122,11 @@ def build_report(columns: Columns, limits: MonitorParams, labelled: bool) -> Rep
         ),
         ValueDrift(column=PREDICTION, method=drift.num_method, threshold=drift.threshold),
     ]
-    if labelled:
+    if labelled and classification:
+        # The small classification preset: accuracy, precision, recall, F1, ROC AUC, log loss,
+        # TPR/TNR/FPR/FNR (ClassificationPreset adds plots and per-class tables on top).
+        items.append(ClassificationQuality())
+    elif labelled:
         # The small regression preset (MAE, RMSE, R², mean error, MAPE, max error). Its optional
         # plots (RegressionPreset has three) cost more than the whole drift preset here.
         items.append(RegressionQuality())
@@ -111,20 +143,32 @@ def run_report(
     target: str | None,
     timestamp: dt.datetime,
     metadata: dict[str, str],
+    positive: int | None = None,
 ) -> Snapshot:
-    """Run the report (current first, as Evidently wants it) and return the snapshot."""
+    """Run the report (current first, as Evidently wants it) and return the snapshot.
+    `positive` (a classifier's positive class) adds classification quality when labelled."""
     from evidently import Dataset
 
-    definition = data_definition(columns, target)
+    definition = data_definition(columns, target, positive)
     keep = [*columns.features, PREDICTION, *([target] if target else [])]
+    if target and positive is not None:
+        # Evidently's classification metrics need integer classes on every row it sees, so a
+        # classifier's window is compared on its labelled rows (monitor_window notes it).
+        current = _classes_as_int(current[current[target].notna()], target)
+        reference = _classes_as_int(reference, target)
+        keep.append(LABEL)
     cur = Dataset.from_pandas(current[keep], data_definition=definition)
     ref = Dataset.from_pandas(reference[keep], data_definition=definition)
-    report = build_report(columns, limits, labelled=target is not None)
+    report = build_report(columns, limits, target is not None, positive is not None)
     with warnings.catch_warnings():
         # Evidently bins the target and scores each bin; a one-row bin makes sklearn warn that
         # R² is undefined there. Harmless for us: the overall scores are unaffected.
         warnings.filterwarnings("ignore", message="R\\^2 score is not well-defined")
         return report.run(cur, ref, timestamp=timestamp, metadata=dict(metadata))
+
+
+def _classes_as_int(frame: pd.DataFrame, target: str) -> pd.DataFrame:
+    return frame.astype({target: "int64", LABEL: "int64"})
 
 
 class _Metric(BaseModel):
@@ -184,8 +228,26 @@ def _column_drift(metric: _Metric, failed: dict[str, bool]) -> ColumnDrift:
     )
 
 
-def _quality(by_kind: dict[str, list[_Metric]]) -> Quality | None:
+def _quality(by_kind: dict[str, list[_Metric]]) -> Quality | ClassQuality | None:
+    if "LogLoss" in by_kind:
+        return _class_quality(by_kind)
     if "MAE" not in by_kind:
         return None
     mae, rmse, r2 = (_one(by_kind, kind) for kind in ("MAE", "RMSE", "R2Score"))
     return Quality(mae=float(mae.value["mean"]), rmse=float(rmse.value), r2=float(r2.value))
+
+
+# Evidently metric kind -> ClassQuality field (each value is one float)
+CLASS_METRICS = {
+    "Accuracy": "accuracy",
+    "Precision": "precision",
+    "Recall": "recall",
+    "F1Score": "f1",
+    "RocAuc": "roc_auc",
+    "LogLoss": "log_loss",
+}
+
+
+def _class_quality(by_kind: dict[str, list[_Metric]]) -> ClassQuality:
+    values = {field: float(_one(by_kind, kind).value) for kind, field in CLASS_METRICS.items()}
+    return ClassQuality(**values)

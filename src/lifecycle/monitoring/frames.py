@@ -9,7 +9,8 @@ import pandas as pd
 from lifecycle.dataset import EVENT_TIME, DatasetSpec
 
 HOUR = "event_hour"  # hour of day of the event time: the part of it that can drift in a window
-PREDICTION = "prediction"  # the model's output, in the log and in the reference
+PREDICTION = "prediction"  # the model's output (a classifier's: P(positive)), log and reference
+LABEL = "predicted_label"  # a classifier's predicted class, in the log and in the reference
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,19 @@ class Columns:
 
 def monitored_columns(spec: DatasetSpec) -> Columns:
     """Numeric features are numerical; binary and categorical ones, plus the hour, categorical."""
-    if HOUR in spec.columns or PREDICTION in spec.columns:
-        raise ValueError(f"the dataset defines '{HOUR}' or '{PREDICTION}', names monitoring uses")
+    if {HOUR, PREDICTION, LABEL} & set(spec.columns):
+        raise ValueError(
+            f"the dataset defines '{HOUR}', '{PREDICTION}' or '{LABEL}', names monitoring uses"
+        )
     categorical = [*spec.features_of("binary"), *spec.features_of("categorical"), HOUR]
     return Columns(numerical=spec.features_of("numeric"), categorical=categorical)
+
+
+def positive_class(spec: DatasetSpec) -> int | None:
+    """A binary classifier's positive class (the target's last allowed value); None: regression."""
+    if spec.task != "classification":
+        return None
+    return (spec.columns[spec.target].values or [0, 1])[-1]
 
 
 def schema_problems(frame: pd.DataFrame, spec: DatasetSpec, what: str) -> list[str]:
@@ -55,7 +65,7 @@ def monitor_frame(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
     for col in spec.features:
         out[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     out[HOUR] = pd.to_datetime(frame[EVENT_TIME]).dt.hour.astype("int64")
-    for col in (PREDICTION, spec.target):
+    for col in (PREDICTION, LABEL, spec.target):  # float: a label may be missing (NaN)
         if col in frame.columns:
             out[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     return out.reset_index(drop=True)

@@ -16,7 +16,13 @@ from lifecycle.dataset import DatasetSpec
 from lifecycle.monitoring.decision import Evidence, Verdict, decide, enough_rows
 from lifecycle.monitoring.drift import ReportSummary, run_report, summarize
 from lifecycle.monitoring.feedback import attach_labels, read_labels
-from lifecycle.monitoring.frames import monitor_frame, monitored_columns, sample, schema_problems
+from lifecycle.monitoring.frames import (
+    monitor_frame,
+    monitored_columns,
+    positive_class,
+    sample,
+    schema_problems,
+)
 from lifecycle.monitoring.performance import PerformanceCheck, check_performance
 from lifecycle.monitoring.publish import publish
 from lifecycle.monitoring.reference import ReferenceMissing, ServedModel, reference_frame
@@ -195,6 +201,11 @@ def evaluate(
     reference = sample(monitor_frame(obs.reference, spec), rows, params.seed)
     labelled = obs.current[obs.current[spec.target].notna()]
     target = spec.target if enough_rows(len(labelled), limits) else None
+    if target and spec.task == "classification" and len(labelled) < len(obs.current):
+        obs.notes.append(
+            f"Evidently's classification metrics need a label on every row: the report "
+            f"compared the {len(labelled)} labelled of {len(obs.current)} predictions"
+        )
     meta = {
         "model": obs.model.name,
         "version": obs.model.version,
@@ -209,6 +220,7 @@ def evaluate(
         target,
         window.start.to_pydatetime(),
         meta,
+        positive_class(spec),
     )
     report = summarize(snapshot.dict())
     perf = None

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from lifecycle.dataset import DatasetSpec
 from lifecycle.metrics import score_slices
-from lifecycle.monitoring.drift import Quality
+from lifecycle.monitoring.drift import ClassQuality, Quality
 from lifecycle.monitoring.frames import PREDICTION
+from lifecycle.params import MonitorMetric
+from lifecycle.tasks import higher_is_better
 
 
 class PerformanceCheck(BaseModel):
@@ -18,25 +18,30 @@ class PerformanceCheck(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    metric: Literal["mae", "rmse"]
+    metric: MonitorMetric
     rows: int  # labelled predictions the numbers are computed on
-    window: Quality
+    window: Quality | ClassQuality
     validation: dict[str, float]  # the served model's validation scores (from its MLflow run)
     increase: float | None  # window error / validation error - 1; None if validation unknown
-    slices: dict[str, dict[str, dict[str, float]]]  # {slice: {value: {mae, rmse, r2, rows}}}
+    slices: dict[str, dict[str, dict[str, float]]]  # {slice: {value: {metric: value, rows}}}
 
 
-def error_increase(window: float, validation: float | None) -> float | None:
-    """Relative change of the error: +0.5 means 50 % worse than on validation."""
-    if validation is None or validation <= 0:
+def error_increase(window: float, validation: float | None, metric: str = "") -> float | None:
+    """Relative change of the error: +0.5 means 50 % worse than on validation. For ROC AUC
+    and F1 the error is 1 - the metric."""
+    if validation is None:
+        return None
+    if higher_is_better(metric):
+        window, validation = 1 - window, 1 - validation
+    if validation <= 0:
         return None
     return window / validation - 1
 
 
 def check_performance(
-    quality: Quality,
+    quality: Quality | ClassQuality,
     validation: dict[str, float],
-    metric: Literal["mae", "rmse"],
+    metric: MonitorMetric,
     labelled: pd.DataFrame,
     spec: DatasetSpec,
 ) -> PerformanceCheck:
@@ -47,6 +52,6 @@ def check_performance(
         rows=len(labelled),
         window=quality,
         validation=validation,
-        increase=error_increase(getattr(quality, metric), validation.get(metric)),
-        slices=score_slices(labelled, spec, y, p),
+        increase=error_increase(getattr(quality, metric), validation.get(metric), metric),
+        slices=score_slices(labelled, spec, y, p),  # a classifier's p: P(positive)
     )

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from lifecycle.monitoring.summary import MonitorSummary
 from lifecycle.params import MonitorParams
+from lifecycle.tasks import higher_is_better
 
 SUMMARY = "summary.json"  # one per window folder
 
@@ -107,13 +108,20 @@ def _draw_drift(ax: Any, entries: list[HistoryEntry], limits: MonitorParams) -> 
     ax.set(ylabel="drift share", ylim=(-0.02, 1.02), title=TITLE)
 
 
+def _allowed(validation: float | None, limits: MonitorParams) -> float | None:
+    """The worst value the decision accepts (for ROC AUC and F1 the error is 1 - the metric)."""
+    if validation is None:
+        return None
+    factor = 1 + limits.max_error_increase
+    if higher_is_better(limits.metric):
+        return 1 - (1 - validation) * factor
+    return validation * factor
+
+
 def _draw_error(ax: Any, entries: list[HistoryEntry], limits: MonitorParams) -> None:
     when = [pd.Timestamp(e.window_start) for e in entries]
     error = _series([e.error for e in entries])
-    factor = 1 + limits.max_error_increase
-    allowed = _series(
-        [None if e.validation_error is None else e.validation_error * factor for e in entries]
-    )
+    allowed = _series([_allowed(e.validation_error, limits) for e in entries])
     ax.plot(when, error, "-", color="tab:blue", alpha=0.5)
     ax.scatter(
         when,
@@ -128,6 +136,6 @@ def _draw_error(ax: Any, entries: list[HistoryEntry], limits: MonitorParams) -> 
         "r_",
         markersize=18,
         mew=2,
-        label="validation × (1 + monitor.max_error_increase)",
+        label="allowed: validation error × (1 + monitor.max_error_increase)",
     )
     ax.set(ylabel=limits.metric.upper(), ylim=(0, None))

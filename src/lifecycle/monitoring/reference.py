@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from lifecycle.dataset import DatasetSpec, model_frame
-from lifecycle.monitoring.frames import PREDICTION, schema_problems
+from lifecycle.monitoring.frames import LABEL, PREDICTION, schema_problems
+from lifecycle.outputs import model_classes, predict_outputs
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -27,7 +28,7 @@ class ServedModel:
     name: str
     version: str
     run_id: str
-    validation: dict[str, float] = field(default_factory=dict)  # mae, rmse, r2 (when logged)
+    validation: dict[str, float] = field(default_factory=dict)  # e.g. mae, log_loss (as logged)
 
     @property
     def uri(self) -> str:
@@ -74,7 +75,11 @@ def reference_frame(model: ServedModel, spec: DatasetSpec, cache: Path) -> pd.Da
     problems = schema_problems(raw, spec, f"reference data of {model.name} v{model.version}")
     if problems:
         raise ReferenceMissing("; ".join(problems))
-    raw[PREDICTION] = load_model(model.uri).predict(model_frame(raw, spec))
+    loaded = load_model(model.uri)
+    out = predict_outputs(loaded, model_frame(raw, spec), model_classes(loaded))
+    raw[PREDICTION] = out.prediction  # a classifier's: P(positive), as the service logs it
+    if out.labels is not None:
+        raw[LABEL] = out.labels
     cache.mkdir(parents=True, exist_ok=True)
     raw.to_parquet(path, index=False)
     return raw

@@ -18,6 +18,7 @@ import pandas as pd
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, model_frame
 from lifecycle.monitoring.window import Window
+from lifecycle.outputs import Outputs, model_classes, predict_outputs
 from lifecycle.predlog import LoggedPrediction, PredictionLog
 
 if TYPE_CHECKING:
@@ -41,18 +42,21 @@ def resample(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
     return picked.sort_values(EVENT_TIME, kind="stable").reset_index(drop=True)
 
 
-def predict_timed(model: Pipeline, inputs: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Predictions and per-row latency in milliseconds, predicting in chunks."""
-    preds, latency = [], []
+def predict_timed(model: Pipeline, inputs: pd.DataFrame) -> tuple[Outputs, np.ndarray]:
+    """Outputs (a classifier's: P(positive) and label, as the service logs them) and per-row
+    latency in milliseconds, predicting in chunks."""
+    classes = model_classes(model)
+    outs, latency = [], []
     for lo in range(0, len(inputs), CHUNK):
         chunk = inputs.iloc[lo : lo + CHUNK]
         began = time.perf_counter()
-        preds.append(np.asarray(model.predict(chunk), dtype="float64"))
+        outs.append(predict_outputs(model, chunk, classes))
         per_row = (time.perf_counter() - began) * 1000 / max(len(chunk), 1)
         latency.append(np.full(len(chunk), per_row))
-    if not preds:
-        return np.empty(0), np.empty(0)
-    return np.concatenate(preds), np.concatenate(latency)
+    if not outs:
+        return Outputs(np.empty(0)), np.empty(0)
+    labels = np.concatenate([o.labels for o in outs if o.labels is not None]) if classes else None
+    return Outputs(np.concatenate([o.prediction for o in outs]), labels), np.concatenate(latency)
 
 
 def logged_rows(
@@ -61,6 +65,7 @@ def logged_rows(
     latency: np.ndarray,
     model: tuple[str, str],
     rows_per_request: int = 1,
+    labels: np.ndarray | None = None,
 ) -> list[LoggedPrediction]:
     """One LoggedPrediction per row; consecutive rows grouped into requests of that size."""
     when = inputs[EVENT_TIME].dt.strftime("%Y-%m-%dT%H:%M:%S")
@@ -81,6 +86,7 @@ def logged_rows(
             model_name=name,
             model_version=version,
             latency_ms=float(latency[i]),
+            predicted_label=None if labels is None else int(labels[i]),
         )
         for i in range(len(inputs))
     ]
@@ -96,10 +102,12 @@ def replay(
 ) -> int:
     """Predict the rows with the model and append them to the prediction log; returns the count."""
     inputs = model_frame(rows, spec)
-    preds, latency = predict_timed(model, inputs)
+    out, latency = predict_timed(model, inputs)
     writer = PredictionLog(log, batch_size=5000)
     try:
-        writer.append(logged_rows(inputs, preds, latency, served_as, rows_per_request))
+        writer.append(
+            logged_rows(inputs, out.prediction, latency, served_as, rows_per_request, out.labels)
+        )
     finally:
         writer.close()  # drains the queue: every row is on disk when this returns
     return len(inputs)

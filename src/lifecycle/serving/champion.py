@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lifecycle.dataset import DatasetSpec
+from lifecycle.outputs import check_task
 from lifecycle.registry import CHAMPION, current
 from lifecycle.serving.schemas import ModelInfo, ReloadResult
 from lifecycle.settings import Settings
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
+
+    from lifecycle.serving.fastpath import FastModel
 
 log = logging.getLogger("lifecycle.serving")
 BENTO_INFO = "model_info"  # Bento model metadata key holding the ModelInfo as JSON
@@ -32,6 +35,8 @@ class Champion:
 
     model: Pipeline
     info: ModelInfo
+    classes: tuple[int, ...] = ()  # a classifier's classes (see lifecycle.outputs); () regression
+    fast: FastModel | None = None  # the same model on numpy columns (see serving.fastpath)
 
 
 class ModelSource(Protocol):
@@ -114,11 +119,13 @@ class RegistrySource:
 
     def load(self, version: str) -> Champion:
         """Load `models:/<name>/<version>` (a number, not the alias: we report what we load)."""
+        from lifecycle.serving.fastpath import compile_model
         from lifecycle.tracking import load_model
 
         model = load_model(f"models:/{self.name}/{version}")
         check_inputs(model, self.spec, version)
-        return Champion(model, self.describe(version))
+        classes = check_task(model, self.spec, version)
+        return Champion(model, self.describe(version), classes, compile_model(model, self.spec))
 
 
 class BentoSource:
@@ -136,10 +143,13 @@ class BentoSource:
         """Load the packed MLflow model as its scikit-learn pipeline."""
         import mlflow.sklearn
 
+        from lifecycle.serving.fastpath import compile_model
+
         model = mlflow.sklearn.load_model(self.bento_model.path_of("mlflow_model"))
         check_inputs(model, self.spec, version)
         info = self.info.model_copy(update={"source": "bento", "loaded_at": now_iso()})
-        return Champion(model, info)
+        classes = check_task(model, self.spec, version)
+        return Champion(model, info, classes, compile_model(model, self.spec))
 
 
 class ServedModel:

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 PREFIX = "lifecycle"
 # Predicted values are counts here; a 1-2-5 series covers any count-like target in 13 buckets.
 VALUE_BUCKETS = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
+# A classifier's probability of the positive class: finer at both ends, where confidence lives.
+PROBABILITY_BUCKETS = (0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
 
 
 @dataclass(frozen=True)
@@ -27,15 +29,18 @@ class ServingMetrics:
 
     predictions: Counter
     predicted_value: Histogram
+    predicted_probability: Histogram
     rejected: Counter
     reloads: Counter
 
-    def served(self, model_name: str, version: str, values: np.ndarray) -> None:
-        """Count predictions by model version and add their values to the histogram."""
+    def served(
+        self, model_name: str, version: str, values: np.ndarray, probability: bool = False
+    ) -> None:
+        """Count predictions by model version and add their values (or probabilities) to a
+        histogram."""
         self.predictions.labels(model_name, version).inc(len(values))
-        histogram = self.predicted_value.labels(model_name, version)
-        for value in values.tolist():
-            histogram.observe(value)
+        kind = self.predicted_probability if probability else self.predicted_value
+        observe_all(kind.labels(model_name, version), values)
 
     def rejection(self, reason: str) -> None:
         """Count one rejected request."""
@@ -44,6 +49,23 @@ class ServingMetrics:
     def reload(self, outcome: str) -> None:
         """Count one registry check that changed the model (`reloaded`) or failed (`failed`)."""
         self.reloads.labels(outcome).inc()
+
+
+def observe_all(histogram: Histogram, values: np.ndarray) -> None:
+    """histogram.observe(v) for every v, with one counter update per bucket instead of per value."""
+    # prometheus_client has no bulk observe, and one observe() per row cost ~4 us, 10-15% of a
+    # 1,000-row request. Its own per-value path stays as the fallback should its internals move.
+    bounds = getattr(histogram, "_upper_bounds", None)
+    if bounds is None or not hasattr(histogram, "_buckets") or not hasattr(histogram, "_sum"):
+        for value in values.tolist():
+            histogram.observe(value)
+        return
+    # observe() puts a value in the first bucket whose bound is >= it: side="left"
+    index = np.searchsorted(np.asarray(bounds, dtype="float64"), values, side="left")
+    for bucket, count in zip(*np.unique(index, return_counts=True), strict=True):
+        if bucket < len(bounds):  # NaN sorts past +Inf: observe() counts it in no bucket
+            histogram._buckets[bucket].inc(int(count))
+    histogram._sum.inc(float(values.sum()))
 
 
 @functools.cache
@@ -62,6 +84,12 @@ def serving_metrics() -> ServingMetrics:
             "Distribution of predicted values, by model version",
             ["model_name", "model_version"],
             buckets=VALUE_BUCKETS,
+        ),
+        predicted_probability=Histogram(
+            f"{PREFIX}_predicted_probability",
+            "Distribution of the positive class's probability (classifiers), by model version",
+            ["model_name", "model_version"],
+            buckets=PROBABILITY_BUCKETS,
         ),
         rejected=Counter(
             f"{PREFIX}_rejected_requests", "Requests answered 4xx or 503, by reason", ["reason"]

@@ -163,6 +163,25 @@ class Prediction(TypedDict):
     model_version: str
 
 
+class ClassPrediction(TypedDict):
+    """One record's predicted class and class probabilities (a `task: classification` dataset)."""
+
+    request_id: Annotated[str, Field(description="Shared by the records of one request.")]
+    row: Annotated[int, Field(description="Position of the record in its request.")]
+    label: Annotated[int, Field(description="The predicted class: the most probable one.")]
+    probabilities: Annotated[
+        dict[str, float],
+        Field(description='Probability of each class, keyed by class (e.g. {"0": 0.8, "1": 0.2}).'),
+    ]
+    model_name: str
+    model_version: str
+
+
+def answer_type(spec: DatasetSpec) -> type:
+    """What /predict answers per record: a value (regression) or a class and probabilities."""
+    return ClassPrediction if spec.task == "classification" else Prediction
+
+
 class ModelInfo(BaseModel):
     """What GET /model answers: the served model and its lineage."""
 

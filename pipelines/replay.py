@@ -5,9 +5,12 @@ working repository under state/replay/<policy>/ whose commits are the retrains.
 """
 
 import argparse
+import os
 import shutil
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 from lifecycle.replay.loop import World, play
 from lifecycle.replay.timeline import Month, headline, publish
@@ -20,6 +23,7 @@ POLICIES = ("drift", "scheduled", "never")
 
 def run_policy(policy: str, work: Path, out: Path) -> list[Month]:
     """One full replay with one policy; reports are rewritten after every month."""
+    clock = time.perf_counter()
     replay = context().params.replay.model_copy(update={"policy": policy})
     shutil.rmtree(work, ignore_errors=True)
     repo = WorkRepo.create(Path.cwd(), work)
@@ -37,7 +41,7 @@ def run_policy(policy: str, work: Path, out: Path) -> list[Month]:
     print(f"[replay:{policy}] starting bentoml serve ...", flush=True)
     server = process.start(repo.path, repo.path / "state/server.out", env)
     months: list[Month] = []
-    meta = {
+    meta: dict[str, Any] = {
         "policy": policy,
         "work_repo": str(repo.path),
         "start": str(replay.start),
@@ -46,6 +50,8 @@ def run_policy(policy: str, work: Path, out: Path) -> list[Month]:
 
     def after(month: Month) -> None:
         months.append(month)
+        meta["seconds"] = round(time.perf_counter() - clock)  # so far, set-up included
+        meta["load_average"] = [round(n, 2) for n in os.getloadavg()]  # 1, 5, 15 min
         publish(months, meta, out)
 
     try:

@@ -20,6 +20,21 @@ from lifecycle.tracking import configure, download_reference
 pytestmark = pytest.mark.slow
 
 MONTHS = {"start": "2011-04-01", "end": "2011-07-01"}  # April, May, June 2011
+BROKEN_DAY = "2011-05-20"  # a broken counter reports negative rentals for two hours that day
+
+
+def break_labels(repo: Path, day: str = BROKEN_DAY, rows: int = 2) -> None:
+    """Set the target (last column) of the first `rows` hours of `day` to -1 in the source.
+
+    Clients never send the target, so serving and the first retrain are unaffected; the
+    retrain whose data includes that day must stop at `validate` (cnt has min 0).
+    """
+    source = repo / "data/raw/bike_sharing_hour.csv"
+    lines = source.read_text().splitlines(keepends=True)
+    hits = [i for i, line in enumerate(lines) if f",{day}," in line][:rows]
+    for i in hits:
+        lines[i] = lines[i].rstrip("\n").rsplit(",", 1)[0] + ",-1\n"
+    source.write_text("".join(lines))
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +44,8 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     params = repo / "params.yaml"
     raw = deep_merge(yaml.safe_load(params.read_text()), {**SHRUNKEN, "replay": MONTHS})
     params.write_text(yaml.safe_dump(raw))
-    commit_all(repo, "short replay")
+    break_labels(repo)
+    commit_all(repo, "short replay, with two bad labels in May")
     # Other tests' fixtures export a registry location; the replay must use its own.
     env = {
         k: v
@@ -44,11 +60,16 @@ def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, 
     return repo, json.loads((repo / "reports/replay/timeline.json").read_text())
 
 
-def test_drift_triggers_a_retrain_and_a_promotion(replayed: tuple[Path, dict[str, Any]]) -> None:
+def test_monitoring_triggers_a_retrain_and_a_promotion(
+    replayed: tuple[Path, dict[str, Any]],
+) -> None:
     _, timeline = replayed
     months = timeline["months"]
     assert [m["month"] for m in months] == ["2011-04", "2011-05", "2011-06"]
-    assert any(m["decision"] == "retrain" and m["drift_share"] > 0 for m in months)
+    # Labels arrive within the month, so the error decides; drift is measured and reported.
+    april = months[0]
+    assert april["decision"] == "retrain" and april["drift_share"] is not None
+    assert any("vs validation" in reason for reason in april["reasons"])
     promoted = [m for m in months if m["retrain"] and m["retrain"]["outcome"] == "promote"]
     assert promoted, "no retrain was promoted"
     assert timeline["headline"]["promotions"] == len(promoted)
@@ -102,3 +123,21 @@ def test_no_future_data_reached_any_model(
         mlflow.set_tracking_uri(before)
     log = subprocess.run(["git", "log", "--format=%s"], cwd=work, capture_output=True, text=True)
     assert "retrain on data to 2011-05-01: promote" in log.stdout
+
+
+def test_a_failed_retrain_keeps_the_champion_serving_and_the_replay_going(
+    replayed: tuple[Path, dict[str, Any]],
+) -> None:
+    _, timeline = replayed
+    april, may, june = timeline["months"]
+    failed = may["retrain"]
+    assert failed is not None and failed["outcome"] == "failed" and failed["version"] is None
+    assert "validate" in failed["reason"]  # the stage that refused, named in the record
+    # Nothing was promoted or redeployed: the same champion served June, every request answered.
+    assert may["switched_to"] is None
+    assert june["served_version"] == may["served_version"] == april["switched_to"]
+    assert june["requests"] == june["rows"] and june["failed_requests"] == 0
+    assert timeline["headline"]["failures"] >= 1
+    work = Path(timeline["meta"]["work_repo"])
+    log = subprocess.run(["git", "log", "--format=%s"], cwd=work, capture_output=True, text=True)
+    assert "retrain on data to 2011-06-01: failed" in log.stdout

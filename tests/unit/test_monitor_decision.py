@@ -52,9 +52,12 @@ def test_quiet_signals_give_ok_with_a_reason_each() -> None:
     assert len(verdict.reasons) == 2 and "1 of 8 features drifted" in verdict.reasons[0]
 
 
+ALWAYS = LIMITS.model_copy(update={"retrain_on_drift": "always"})
+
+
 @pytest.mark.parametrize(("drifted", "expected"), [(3, "ok"), (4, "retrain"), (8, "retrain")])
 def test_drift_share_threshold_is_inclusive(drifted: int, expected: str) -> None:
-    verdict = decide(evidence(drift=drift(drifted)), LIMITS)
+    verdict = decide(evidence(drift=drift(drifted)), ALWAYS)
     assert verdict.decision == expected
     if expected == "retrain":
         assert verdict.exit_code == 10 and "f0" in verdict.reasons[0]
@@ -87,6 +90,17 @@ def test_too_few_labels_never_raise_an_alarm_on_their_own() -> None:
 def test_drift_alone_fires_while_labels_are_late() -> None:
     verdict = decide(evidence(labelled=0, performance=None, drift=drift(6)), LIMITS)
     assert verdict.decision == "retrain"
+
+
+def test_drift_is_a_warning_once_labels_show_the_error_is_fine() -> None:
+    verdict = decide(evidence(drift=drift(8), performance=perf(21.0)), LIMITS)
+    assert verdict.decision == "ok"
+    assert verdict.reasons[0].startswith("warning: 8 of 8 features drifted")
+
+
+def test_labelled_drift_with_a_worse_error_retrains_on_the_error() -> None:
+    verdict = decide(evidence(drift=drift(8), performance=perf(80.0)), LIMITS)
+    assert verdict.decision == "retrain" and "+300%" in verdict.reasons[1]
 
 
 def test_problems_win_over_everything() -> None:

@@ -49,7 +49,8 @@ def decide(evidence: Evidence, limits: MonitorParams) -> Verdict:
     """Retrain if any signal fires; ok only if every signal was checked and none fired.
 
     A signal that could not be checked (too few rows, no labels) never raises an alarm: the
-    answer is then "insufficient_data", unless another signal fired on its own.
+    answer is then "insufficient_data", unless another signal fired on its own. Drift fires
+    on its own only while the error cannot be checked, unless `retrain_on_drift` is "always".
     """
     if evidence.problems:
         return Verdict("insufficient_data", list(evidence.problems))
@@ -61,7 +62,8 @@ def decide(evidence: Evidence, limits: MonitorParams) -> Verdict:
                 f"{limits.min_rows}"
             ],
         )
-    checks = [_drift(evidence.drift, limits), _performance(evidence, limits)]
+    perf = _performance(evidence, limits)
+    checks = [_drift_decides(_drift(evidence.drift, limits), perf[0], limits), perf]
     reasons = [text for _, text in checks]
     if any(state == "fired" for state, _ in checks):
         return Verdict("retrain", reasons)
@@ -70,7 +72,8 @@ def decide(evidence: Evidence, limits: MonitorParams) -> Verdict:
     return Verdict("ok", reasons)
 
 
-Check = tuple[Literal["fired", "quiet", "unknown"], str]
+State = Literal["fired", "quiet", "unknown"]
+Check = tuple[State, str]
 
 
 def _drift(drift: DriftSummary | None, limits: MonitorParams) -> Check:
@@ -82,6 +85,19 @@ def _drift(drift: DriftSummary | None, limits: MonitorParams) -> Check:
         names = ", ".join(drift.drifted)
         return "fired", f"{what} >= monitor.max_drift_share {limits.max_drift_share}): {names}"
     return "quiet", f"{what} < monitor.max_drift_share {limits.max_drift_share})"
+
+
+def _drift_decides(drift: Check, performance: State, limits: MonitorParams) -> Check:
+    """Drift is a proxy for harm; once labels show the error itself, the error decides.
+
+    Inputs such as the weather drift between almost any two months of the year without the
+    model getting worse, so with `retrain_on_drift: unlabelled` drift that fired while the
+    error was checked is kept as a warning in the reasons instead of a retrain.
+    """
+    state, text = drift
+    if state == "fired" and limits.retrain_on_drift == "unlabelled" and performance != "unknown":
+        return "quiet", f"warning: {text}; the error was checked on labels and decides"
+    return drift
 
 
 def _performance(evidence: Evidence, limits: MonitorParams) -> Check:

@@ -84,7 +84,7 @@ def retrain(world: World, as_of: dt.date) -> Retrain:
     world.repo.set_as_of(as_of)
     run = world.repo.repro()
     if not run.ok:
-        outcome = Retrain(as_of.isoformat(), "failed", None, run.failure(), seconds=run.seconds)
+        outcome = Retrain(as_of.isoformat(), "failed", None, run.failure())
     else:
         decision = json.loads((world.repo.path / DECISION).read_text())
         outcome = Retrain(
@@ -92,8 +92,8 @@ def retrain(world: World, as_of: dt.date) -> Retrain:
             decision["action"],
             decision["version"],
             decision["reason"],
-            seconds=run.seconds,
         )
+    outcome.seconds, outcome.cpu_seconds = round(run.seconds, 1), round(run.cpu_seconds, 1)
     outcome.commit = world.repo.commit(f"retrain on data to {as_of}: {outcome.outcome}")
     return outcome
 
@@ -109,15 +109,17 @@ def play(world: World, server: Server, replay: ReplayParams, on_month: Progress)
     for start, end in tqdm(months(replay.start, replay.end), desc="replay", unit="month"):
         rows = world.month_rows(start, end)
         served = world.champion_version()
-        clock = time.perf_counter()
+        clock, cpu = time.perf_counter(), time.process_time()
         traffic = send_month(server.url, rows, world.spec, replay.clients)
         month = observe(world, start, end, rows, traffic, never, served)
         month.seconds["traffic"] = round(traffic.seconds, 1)
         month.seconds["monitor"] = round(time.perf_counter() - clock - traffic.seconds, 1)
+        month.seconds["replay_cpu"] = round(time.process_time() - cpu, 1)
         since += 1
         if should_retrain(replay.policy, month.decision, since, replay.every_months):
             month.retrain, since = retrain(world, end.date()), 0
-            month.seconds["retrain"] = round(month.retrain.seconds, 1)
+            month.seconds["retrain"] = month.retrain.seconds
+            month.seconds["retrain_cpu"] = month.retrain.cpu_seconds
             if month.retrain.outcome == "promote" and month.retrain.version:
                 month.switched_to = server.reload_to(month.retrain.version)  # no restart
         done.append(month)

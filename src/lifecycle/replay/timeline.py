@@ -18,6 +18,7 @@ class Retrain:
     reason: str
     commit: str = ""  # commit of params.yaml + dvc.lock in the replay's working repository
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # CPU of `dvc repro` and its stage processes (wall time is noisy)
 
 
 @dataclass
@@ -36,7 +37,9 @@ class Month:
     reasons: list[str] = field(default_factory=list)
     retrain: Retrain | None = None
     switched_to: str | None = None  # version the live server switched to after this month
-    seconds: dict[str, float] = field(default_factory=dict)  # wall time of each phase
+    # Wall time of each phase, and CPU: `replay_cpu` is this process (the HTTP clients and
+    # monitoring), `retrain_cpu` the retrain's processes. The server's CPU is not included.
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -112,6 +115,8 @@ def markdown(months: list[Month], meta: dict[str, Any]) -> str:
         f"- error saved vs never retraining: **{h.error_saved:,.0f}** ({h.error_saved_pct} %)",
         f"- retrains: {h.retrains}, promotions: {h.promotions}, refusals: {h.refusals}, "
         f"failures: {h.failures}",
+        f"- wall time: {meta.get('seconds', '?')} s, set-up included (load average 1/5/15 min "
+        f"at the end: {meta.get('load_average', '?')}; timeline.json has each phase per month)",
         "",
         "| month | served | MAE served | MAE never retrained | drift share | monitor | then |",
         "|---|---|---|---|---|---|---|",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,16 +27,24 @@ class Traffic:
     seconds: float
 
 
-RETRIES = 8  # a 503 ("overloaded, retry with backoff") is retried, as a well-behaved client would
+# A client that meets 503 ("overloaded, retry with backoff") or a dropped connection keeps
+# retrying with capped, jittered exponential backoff until this deadline; a request that still
+# has no answer then is counted as failed (never dropped silently).
+DEADLINE_SECONDS = 120.0
+FIRST_DELAY, MAX_DELAY = 0.05, 2.0  # seconds between tries: 0.05, 0.1, 0.2 … at most 2
+_jitter = random.Random(0)  # spreads retries so clients do not come back all at once
 
 
-def post_with_retry(http: httpx.Client, payload: dict[str, Any]) -> Any | None:
-    """POST /predict; retry 503s and dropped connections with exponential backoff.
+def post_with_retry(
+    http: httpx.Client, payload: dict[str, Any], deadline: float = DEADLINE_SECONDS
+) -> Any | None:
+    """POST /predict; retry 503s and dropped connections with backoff until `deadline` s.
 
-    Returns the decoded answer, or None when the request still failed after RETRIES tries
-    (or got an answer that is not retryable, such as a 4xx).
+    Returns the decoded answer, or None when there was still no answer at the deadline
+    (or the answer is not retryable, such as a 4xx: sending it again cannot help).
     """
-    for attempt in range(RETRIES):
+    give_up, delay = time.monotonic() + deadline, FIRST_DELAY
+    while True:
         try:
             answer = http.post("/predict", json=payload)
             if answer.status_code != 503:
@@ -45,8 +54,10 @@ def post_with_retry(http: httpx.Client, payload: dict[str, Any]) -> Any | None:
             pass
         except (httpx.HTTPStatusError, ValueError):
             return None
-        time.sleep(0.05 * 2**attempt)
-    return None
+        if time.monotonic() + delay > give_up:
+            return None
+        time.sleep(delay * _jitter.uniform(0.5, 1.5))
+        delay = min(2 * delay, MAX_DELAY)
 
 
 def send_month(url: str, rows: pd.DataFrame, spec: DatasetSpec, clients: int) -> Traffic:

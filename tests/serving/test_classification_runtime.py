@@ -17,8 +17,7 @@ from pydantic import TypeAdapter
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.pipeline import Pipeline
 
-from conftest import ROOT
-from lifecycle.dataset import DatasetSpec, load_spec, model_frame, read_source
+from lifecycle.dataset import DatasetSpec, model_frame, read_source
 from lifecycle.features import build_features
 from lifecycle.outputs import check_task
 from lifecycle.predlog import read_predictions
@@ -42,23 +41,17 @@ INFO = ModelInfo(
 
 
 @pytest.fixture(scope="module")
-def deliveries() -> DatasetSpec:
-    spec = load_spec(ROOT / "tests/datasets/deliveries.yaml")
-    return spec.model_copy(update={"source": ROOT / spec.source})
+def rows(class_spec: DatasetSpec) -> pd.DataFrame:
+    return read_source(class_spec)
 
 
 @pytest.fixture(scope="module")
-def rows(deliveries: DatasetSpec) -> pd.DataFrame:
-    return read_source(deliveries)
-
-
-@pytest.fixture(scope="module")
-def classifier(deliveries: DatasetSpec, rows: pd.DataFrame) -> Pipeline:
+def classifier(class_spec: DatasetSpec, rows: pd.DataFrame) -> Pipeline:
     """A small seeded classifier fitted on January and February."""
     train = rows[rows["event_time"] < "2024-03-01"]
     learner = HistGradientBoostingClassifier(max_iter=20, random_state=0)
-    model = Pipeline([("features", build_features(deliveries)), ("model", learner)])
-    return model.fit(model_frame(train, deliveries), train[deliveries.target].to_numpy())
+    model = Pipeline([("features", build_features(class_spec)), ("model", learner)])
+    return model.fit(model_frame(train, class_spec), train[class_spec.target].to_numpy())
 
 
 class FittedSource:
@@ -75,27 +68,27 @@ class FittedSource:
 
 
 @pytest.fixture
-def runtime(tmp_path: Path, classifier: Pipeline, deliveries: DatasetSpec) -> Iterator[Runtime]:
+def runtime(tmp_path: Path, classifier: Pipeline, class_spec: DatasetSpec) -> Iterator[Runtime]:
     settings = Settings(
         LIFECYCLE_PREDICTION_LOG=str(tmp_path / "log.sqlite"), LIFECYCLE_RELOAD_SECONDS=0
     )
-    running = Runtime.start(settings, deliveries, FittedSource(classifier, deliveries))
+    running = Runtime.start(settings, class_spec, FittedSource(classifier, class_spec))
     yield running
     running.close()
 
 
 def test_label_and_probabilities_equal_the_model_and_are_logged(
-    runtime: Runtime, classifier: Pipeline, deliveries: DatasetSpec, rows: pd.DataFrame
+    runtime: Runtime, classifier: Pipeline, class_spec: DatasetSpec, rows: pd.DataFrame
 ) -> None:
     may = rows[rows["event_time"] >= "2024-05-01"].head(300)
-    parse = TypeAdapter(records_type(record_model(deliveries), 1000)).validate_python
-    answers: list[Any] = runtime.predict(parse(records_from_frame(may, deliveries)))
+    parse = TypeAdapter(records_type(record_model(class_spec), 1000)).validate_python
+    answers: list[Any] = runtime.predict(parse(records_from_frame(may, class_spec)))
     runtime.close()  # drains the log
-    proba = classifier.predict_proba(model_frame(may, deliveries))
+    proba = classifier.predict_proba(model_frame(may, class_spec))
     served = np.array([[a["probabilities"]["0"], a["probabilities"]["1"]] for a in answers])
     np.testing.assert_array_equal(served, proba)
     labels = [a["label"] for a in answers]
-    assert labels == classifier.predict(model_frame(may, deliveries)).tolist()
+    assert labels == classifier.predict(model_frame(may, class_spec)).tolist()
     assert 0 < sum(labels) < len(labels), "a classifier that always says the same is no test"
     assert all("prediction" not in a and a["model_version"] == "1" for a in answers)
     log = read_predictions(runtime.log.path)
@@ -103,9 +96,9 @@ def test_label_and_probabilities_equal_the_model_and_are_logged(
     assert log["predicted_label"].astype(int).tolist() == labels
 
 
-def test_a_model_of_the_other_task_is_refused(deliveries: DatasetSpec, rows: pd.DataFrame) -> None:
+def test_a_model_of_the_other_task_is_refused(class_spec: DatasetSpec, rows: pd.DataFrame) -> None:
     learner = HistGradientBoostingRegressor(max_iter=5)
-    regressor = Pipeline([("features", build_features(deliveries)), ("model", learner)])
-    regressor.fit(model_frame(rows.head(200), deliveries), rows.head(200)[deliveries.target])
+    regressor = Pipeline([("features", build_features(class_spec)), ("model", learner)])
+    regressor.fit(model_frame(rows.head(200), class_spec), rows.head(200)[class_spec.target])
     with pytest.raises(ValueError, match=r"v7 is a regression model.*says task: classification"):
-        check_task(regressor, deliveries, "7")
+        check_task(regressor, class_spec, "7")

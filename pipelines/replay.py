@@ -68,8 +68,11 @@ def main() -> None:
     parser.add_argument("--out", default="reports/replay", type=Path)
     parser.add_argument("--work", default="state/replay", type=Path)
     args = parser.parse_args()
+    ctx = context()
+    if ctx.spec.task != "regression":  # months are scored by MAE, the counterfactual too
+        sys.exit(f"the replay is regression-only for now; the dataset says task: {ctx.spec.task}")
     chosen: dict[str, list[str]] = {
-        "params": [context().params.replay.policy],
+        "params": [ctx.params.replay.policy],
         "all": list(POLICIES),
     }
     policies = chosen.get(args.policy, [args.policy])

@@ -69,8 +69,14 @@ def _add_label_column(conn: sqlite3.Connection) -> None:
     """Migrate a log written before classification: add the (empty) `predicted_label` column."""
     known = {row[1] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
     if "predicted_label" not in known:
-        with conn:
-            conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN predicted_label INTEGER")
+        try:
+            with conn:
+                conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN predicted_label INTEGER")
+        except sqlite3.OperationalError:
+            # Another worker process migrated the same log between our check and ALTER.
+            known = {row[1] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
+            if "predicted_label" not in known:
+                raise
 
 
 def write_rows(conn: sqlite3.Connection, rows: Sequence[LoggedPrediction]) -> None:

@@ -8,9 +8,11 @@ import pandas as pd
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec
 from lifecycle.metrics import AnyScores, score_task
+from lifecycle.outputs import check_task
 from lifecycle.params import Params
 from lifecycle.registry import Decision, current, judge, record, register
 from lifecycle.settings import Settings
+from lifecycle.stage import StageFailed
 from lifecycle.tasks import rank_key
 from lifecycle.tracking import LoggedModel, load_model
 from lifecycle.training import predict
@@ -28,6 +30,20 @@ def best_candidate(candidates: list[LoggedModel], params: Params) -> LoggedModel
 def score_uri(model_uri: str, frame: pd.DataFrame, spec: DatasetSpec) -> AnyScores:
     """Load a model from MLflow and score it on a labelled frame."""
     return score_task(spec.task, frame[spec.target], predict(load_model(model_uri), frame, spec))
+
+
+def score_champion(name: str, version: str, frame: pd.DataFrame, spec: DatasetSpec) -> AnyScores:
+    """Score the current champion on the same window; refuse one made for another table or task."""
+    model = load_model(f"models:/{name}/{version}")
+    try:
+        check_task(model, spec, version)
+        return score_task(spec.task, frame[spec.target], predict(model, frame, spec))
+    except (ValueError, KeyError) as err:  # another task, or columns this table does not have
+        raise StageFailed(
+            f"the champion of '{name}' (v{version}) cannot be scored on '{spec.name}': {err}. "
+            "It was trained on another table or task: give each table its own "
+            "registry.model_name in params.yaml"
+        ) from err
 
 
 def _window(frame: pd.DataFrame) -> dict[str, str]:
@@ -56,11 +72,10 @@ def promote_best(
     name = params.registry.model_name
     best = best_candidate(candidates, params)
     champion = current(client, name)  # read before registering: the new version never counts
+    # The champion is scored first: if it belongs to another table, nothing gets registered.
+    theirs = score_champion(name, str(champion.version), test, spec) if champion else None
     version = register(client, name, best.model_uri, {"candidate": best.name, **lineage})
     ours = score_uri(best.model_uri, test, spec)
-    theirs = None
-    if champion is not None:
-        theirs = score_uri(f"models:/{name}/{champion.version}", test, spec)
     verdict = judge(ours, theirs, params.gate)
     before = str(champion.version) if champion else None
     decision = Decision(

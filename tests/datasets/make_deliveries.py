@@ -6,8 +6,9 @@ orders placed in it arrived late. Whether that happens depends on how many order
 courier on shift, rain, traffic and promotions, plus noise nobody observes.
 
 Built-in drift: demand grows by about half over the six months while the courier roster is
-planned from last month's demand, so couriers lag behind orders, the load per courier creeps
-up and the share of late hours rises from roughly 15 % in January to about 30 % in June.
+planned from January's demand with a single 15 % raise in April, so couriers lag behind orders,
+the load per courier creeps up and the share of late hours rises from about 20 % in January to
+about 29 % in June (with a dip in April, after the raise).
 Spring also brings warmer, drier weather, so `temp` and `rain` shift too.
 
 Run `python tests/datasets/make_deliveries.py` from the repository root to rewrite the CSV;

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,7 +21,7 @@ from lifecycle.dataset import DatasetSpec, load_spec, model_frame, read_source
 from lifecycle.predlog import read_predictions
 from lifecycle.project import commit_all, fresh_copy
 from lifecycle.serving import process
-from lifecycle.serving.client import records_from_frame
+from lifecycle.serving.client import ServiceClient, records_from_frame
 
 pytestmark = pytest.mark.slow
 
@@ -120,13 +119,12 @@ def served(
     server = process.start(repo, tmp / "server.out", env)
     try:
         answers: list[dict[str, Any]] = []
-        with httpx.Client(base_url=server.url, timeout=60) as http:
+        with ServiceClient(server.url, timeout=60) as svc:  # the typed client users call
             for lo in range(0, len(rows), 100):
-                records = records_from_frame(rows.iloc[lo : lo + 100], spec)
-                response = http.post("/predict", json={"records": records})
-                assert response.status_code == 200, response.text
-                answers += response.json()
-            metrics = http.get("/metrics").text
+                answers += map(
+                    dict, svc.predict(records_from_frame(rows.iloc[lo : lo + 100], spec))
+                )
+            metrics = svc.http.get("/metrics").text
     finally:
         assert server.stop() == 0, server.text()[-3000:]  # SIGTERM: the log is flushed
     yield Served(repo, spec, rows, answers, tmp / "predictions.sqlite", metrics)

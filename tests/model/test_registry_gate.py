@@ -5,12 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_params, state_env
+from conftest import Registry, make_params, state_env
 from lifecycle.data import Splits
 from lifecycle.dataset import DatasetSpec, model_frame
-from lifecycle.promotion import promote_best
+from lifecycle.promotion import promote_best, score_champion
 from lifecycle.registry import CHALLENGER, current, rollback
-from lifecycle.stage import write_frame
+from lifecycle.stage import StageFailed, write_frame
 from lifecycle.tracking import LoggedModel, configure, log_candidate
 from lifecycle.training import fit_all
 
@@ -65,3 +65,19 @@ def test_better_promoted_worse_refused_rollback_restores(
 
         with pytest.raises(LookupError, match="no previous champion"):
             rollback(client, name, settings.promotion_log)  # v1 was the first champion
+
+
+def test_a_champion_of_another_table_is_refused_before_anything_is_registered(
+    registry: Registry, class_spec: DatasetSpec, class_splits: Splits
+) -> None:
+    # A fork that forgets its own registry.model_name: the bike regressor is the champion, the
+    # new table is a classification one. The stage must stop with a clear message, not crash.
+    from lifecycle.tracking import configure
+
+    client = configure(registry.settings)
+    before = len(client.search_model_versions(f"name='{registry.model_name}'"))
+    with pytest.raises(StageFailed, match=r"give each table its own registry\.model_name"):
+        score_champion(
+            registry.model_name, registry.champion_version, class_splits.test, class_spec
+        )
+    assert len(client.search_model_versions(f"name='{registry.model_name}'")) == before

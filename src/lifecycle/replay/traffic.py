@@ -38,7 +38,7 @@ _jitter = random.Random(0)  # spreads retries so clients do not come back all at
 def post_with_retry(
     http: httpx.Client, payload: dict[str, Any], deadline: float = DEADLINE_SECONDS
 ) -> Any | None:
-    """POST /predict; retry 503s and dropped connections with backoff until `deadline` s.
+    """POST /predict; retry 503s and failed connections with backoff until `deadline` s.
 
     Returns the decoded answer, or None when there was still no answer at the deadline
     (or the answer is not retryable, such as a 4xx: sending it again cannot help).
@@ -50,8 +50,10 @@ def post_with_retry(
             if answer.status_code != 503:
                 answer.raise_for_status()
                 return answer.json()
+        except httpx.ReadTimeout:
+            return None  # the server may have answered and logged it: sending again would double it
         except httpx.TransportError:
-            pass
+            pass  # the request never got through (refused, dropped): safe to send again
         except (httpx.HTTPStatusError, ValueError):
             return None
         if time.monotonic() + delay > give_up:

@@ -3,7 +3,7 @@
 from lifecycle.serving.client import ServiceClient
 with ServiceClient("http://127.0.0.1:3000") as svc:
     [answer] = svc.predict([{"event_time": "2012-06-01T08:00:00", "holiday": 0, ...}])
-    print(answer.prediction, answer.model_version, answer.request_id)
+    print(answer["prediction"], answer["model_version"], answer["request_id"])
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ import pandas as pd
 from pydantic import TypeAdapter
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec
-from lifecycle.serving.schemas import ModelInfo, Prediction, ReloadResult
+from lifecycle.serving.schemas import ClassPrediction, ModelInfo, Prediction, ReloadResult
 
 Record = Mapping[str, Any]
-_PREDICTIONS = TypeAdapter(list[Prediction])
+Answer = Prediction | ClassPrediction  # a value (regression), or a label and probabilities
+_PREDICTIONS = TypeAdapter(list[Answer])
 
 
 class ServiceError(Exception):
@@ -64,7 +65,7 @@ class ServiceClient:
     def __init__(self, base_url: str = "http://127.0.0.1:3000", timeout: float = 30.0) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=timeout)
 
-    def predict(self, records: Sequence[Record]) -> list[Prediction]:
+    def predict(self, records: Sequence[Record]) -> list[Answer]:
         """Predictions for one or more records, in order."""
         answer = _check(self.http.post("/predict", json={"records": list(records)}))
         return _PREDICTIONS.validate_python(answer.json())

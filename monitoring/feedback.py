@@ -9,21 +9,17 @@ from pathlib import Path
 
 from lifecycle.dataset import read_source
 from lifecycle.monitoring.feedback import deliver_from_source
-from lifecycle.monitoring.window import make_window
+from lifecycle.monitoring.window import add_window_args, window_arg
 from lifecycle.stage import context, run
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--start", required=True, help="first event time, inclusive (ISO)")
-    parser.add_argument("--end", required=True, help="last event time, exclusive (ISO)")
+    add_window_args(parser)
     parser.add_argument("--store", type=Path, help="feedback store (default: settings)")
     parser.add_argument("--params", default="params.yaml")
     args = parser.parse_args()
-    try:
-        window = make_window(args.start, args.end)
-    except ValueError as err:
-        parser.error(str(err))
+    window = window_arg(parser, args)
 
     def deliver() -> None:
         ctx = context(args.params)

@@ -8,24 +8,20 @@ from pathlib import Path
 
 from lifecycle.dataset import read_source
 from lifecycle.monitoring.simulate import load_served, period_rows, replay, resample
-from lifecycle.monitoring.window import make_window
+from lifecycle.monitoring.window import add_window_args, window_arg
 from lifecycle.stage import StageFailed, context, run
 from lifecycle.tracking import configure
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--start", required=True, help="first event time, inclusive (ISO)")
-    parser.add_argument("--end", required=True, help="last event time, exclusive (ISO)")
+    add_window_args(parser)
     parser.add_argument("--version", help="registered version to serve (default: the champion)")
     parser.add_argument("--rows", type=int, help="resample the period to this many rows (seeded)")
     parser.add_argument("--log", type=Path, help="prediction log (default: settings)")
     parser.add_argument("--params", default="params.yaml")
     args = parser.parse_args()
-    try:
-        window = make_window(args.start, args.end)
-    except ValueError as err:
-        parser.error(str(err))
+    window = window_arg(parser, args)
 
     def simulate() -> None:
         ctx = context(args.params)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pytest
@@ -18,6 +18,9 @@ from lifecycle.data import Splits, arrived, split_by_time
 from lifecycle.dataset import DatasetSpec, load_spec, model_frame, read_source
 from lifecycle.params import Params
 from lifecycle.settings import Settings, quiet_telemetry
+
+if TYPE_CHECKING:
+    from lifecycle.tracking import LoggedModel
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -156,19 +159,18 @@ def state_env(state: Path) -> Iterator[Settings]:
                 os.environ[key] = value
 
 
-def train_and_register(
+def log_fitted(
     settings: Settings, spec: DatasetSpec, params: Params, splits: Splits, tmp: Path
-) -> str:
-    """Fit one HGB candidate, log it with its reference data, and run the real gate on it."""
-    from lifecycle.promotion import promote_best
+) -> list[LoggedModel]:
+    """Fit `params.train.candidates` and log each as an MLflow run with its reference data."""
     from lifecycle.stage import write_frame
     from lifecycle.tracking import configure, log_candidate
     from lifecycle.training import fit_all
 
-    client = configure(settings)
+    configure(settings)
     reference = tmp / "train.parquet"
     write_frame(splits.train, reference)
-    logged = [
+    return [
         log_candidate(
             f.name,
             f.model,
@@ -180,8 +182,18 @@ def train_and_register(
         )
         for f in fit_all(spec, params, splits.train, splits.val)
     ]
+
+
+def train_and_register(
+    settings: Settings, spec: DatasetSpec, params: Params, splits: Splits, tmp: Path
+) -> str:
+    """Fit one HGB candidate, log it with its reference data, and run the real gate on it."""
+    from lifecycle.promotion import promote_best
+    from lifecycle.tracking import configure
+
+    logged = log_fitted(settings, spec, params, splits, tmp)
     decision = promote_best(
-        client, logged, splits.test, spec, params, settings, {"git_commit": "test"}
+        configure(settings), logged, splits.test, spec, params, settings, {"git_commit": "test"}
     )
     return decision.champion_after or ""
 

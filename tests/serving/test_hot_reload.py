@@ -16,16 +16,13 @@ import pytest
 from bad_inputs import GOOD, bad_inputs
 from serving_helpers import Answer, Load, start_server
 
-from conftest import make_params, state_env, train_and_register
+from conftest import log_fitted, make_params, state_env, train_and_register
 from lifecycle.data import Splits
-from lifecycle.dataset import DatasetSpec, model_frame
-from lifecycle.metrics import score
+from lifecycle.dataset import DatasetSpec
 from lifecycle.predlog import read_predictions
 from lifecycle.registry import CHAMPION, register
 from lifecycle.settings import Settings
-from lifecycle.stage import write_frame
-from lifecycle.tracking import configure, log_candidate
-from lifecycle.training import fit_candidate, predict
+from lifecycle.tracking import configure
 
 pytestmark = pytest.mark.slow
 CLIENTS = 8
@@ -49,18 +46,8 @@ def moving(
     tmp = tmp_path_factory.mktemp("moving")
     with state_env(tmp / "state") as settings:  # the servers started below inherit this
         v1 = train_and_register(settings, spec, params, splits, tmp)
-        ridge = fit_candidate("ridge", spec, params, splits.train)
-        val = score(splits.val[spec.target], predict(ridge, splits.val, spec))
-        write_frame(splits.train, tmp / "train.parquet")
-        logged = log_candidate(
-            "ridge",
-            ridge,
-            model_frame(splits.val, spec),
-            {},
-            val,
-            {"git_commit": "test"},
-            tmp / "train.parquet",
-        )
+        ridge = make_params(train={"candidates": ["ridge"]})
+        [logged] = log_fitted(settings, spec, ridge, splits, tmp)
         name = params.registry.model_name
         v2 = register(configure(settings), name, logged.model_uri, {"candidate": "ridge"})
         yield Moving(settings, name, v1, v2)

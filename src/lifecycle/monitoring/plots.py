@@ -93,17 +93,19 @@ def _series(values: list[float | None]) -> list[float]:
     return [float("nan") if v is None else v for v in values]
 
 
+def _points(
+    ax: Any, when: list[pd.Timestamp], values: list[float], entries: list[HistoryEntry], label: str
+) -> None:
+    """A faint line through the windows, each window a dot coloured by its decision."""
+    ax.plot(when, values, "-", color="tab:blue", alpha=0.5)
+    colors = [COLORS.get(e.decision, "grey") for e in entries]
+    ax.scatter(when, values, c=colors, zorder=3, label=label)
+
+
 def _draw_drift(ax: Any, entries: list[HistoryEntry], limits: MonitorParams) -> None:
     when = [pd.Timestamp(e.window_start) for e in entries]
     share = _series([e.drift_share for e in entries])
-    ax.plot(when, share, "-", color="tab:blue", alpha=0.5)
-    ax.scatter(
-        when,
-        share,
-        c=[COLORS.get(e.decision, "grey") for e in entries],
-        zorder=3,
-        label="share of drifted features",
-    )
+    _points(ax, when, share, entries, "share of drifted features")
     ax.axhline(limits.max_drift_share, color="red", ls="--", label="monitor.max_drift_share")
     ax.set(ylabel="drift share", ylim=(-0.02, 1.02), title=TITLE)
 
@@ -122,14 +124,7 @@ def _draw_error(ax: Any, entries: list[HistoryEntry], limits: MonitorParams) -> 
     when = [pd.Timestamp(e.window_start) for e in entries]
     error = _series([e.error for e in entries])
     allowed = _series([_allowed(e.validation_error, limits) for e in entries])
-    ax.plot(when, error, "-", color="tab:blue", alpha=0.5)
-    ax.scatter(
-        when,
-        error,
-        c=[COLORS.get(e.decision, "grey") for e in entries],
-        zorder=3,
-        label=f"window {limits.metric.upper()}",
-    )
+    _points(ax, when, error, entries, f"window {limits.metric.upper()}")
     ax.plot(
         when,
         allowed,

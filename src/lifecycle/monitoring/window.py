@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sqlite3
 from contextlib import closing
@@ -52,6 +53,20 @@ def make_window(start: str, end: str) -> Window:
 
 
 _OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"  # a UTC offset at the end of an ISO 8601 timestamp
+
+
+def add_window_args(parser: argparse.ArgumentParser) -> None:
+    """The --start/--end pair of the commands that need an explicit window."""
+    parser.add_argument("--start", required=True, help="first event time, inclusive (ISO)")
+    parser.add_argument("--end", required=True, help="last event time, exclusive (ISO)")
+
+
+def window_arg(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Window:
+    """The window --start/--end name; a bad pair is a usage error (exit 2), as argparse does."""
+    try:
+        return make_window(args.start, args.end)
+    except ValueError as err:
+        parser.error(str(err))
 
 
 def parse_times(text: pd.Series) -> pd.Series:

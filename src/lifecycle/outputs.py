@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from lifecycle.dataset import DatasetSpec
 
@@ -47,11 +46,15 @@ def check_task(model: Any, spec: DatasetSpec, version: str) -> tuple[int, ...]:
     return classes
 
 
-def predict_outputs(model: Any, frame: pd.DataFrame, classes: tuple[int, ...]) -> Outputs:
-    """Predict a frame: values, or (for `classes`) probabilities and the most probable label."""
+def predict_outputs(model: Any, rows: Any, classes: tuple[int, ...]) -> Outputs:
+    """Predict rows: values, or (for `classes`) probabilities and the most probable label.
+
+    `rows` is whatever `model` takes: a frame for a pipeline, numpy columns for the service's
+    fast path (lifecycle.serving.fastpath), which has the same predict / predict_proba.
+    """
     if not classes:
-        return Outputs(np.asarray(model.predict(frame), dtype="float64"))
-    proba = np.asarray(model.predict_proba(frame), dtype="float64")
+        return Outputs(np.asarray(model.predict(rows), dtype="float64"))
+    proba = np.asarray(model.predict_proba(rows), dtype="float64")
     # argmax, like a classifier's own predict(): a tie goes to the first class
     labels = np.asarray(classes)[proba.argmax(axis=1)]
     return Outputs(proba[:, -1], labels, proba)

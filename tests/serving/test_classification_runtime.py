@@ -23,6 +23,7 @@ from lifecycle.outputs import check_task
 from lifecycle.predlog import read_predictions
 from lifecycle.serving.champion import Champion
 from lifecycle.serving.client import records_from_frame
+from lifecycle.serving.fastpath import compile_model
 from lifecycle.serving.runtime import Runtime
 from lifecycle.serving.schemas import ModelInfo, record_model, records_type
 from lifecycle.settings import Settings
@@ -64,7 +65,8 @@ class FittedSource:
         return INFO.version
 
     def load(self, version: str) -> Champion:
-        return Champion(self.model, INFO, check_task(self.model, self.spec, version))
+        classes = check_task(self.model, self.spec, version)
+        return Champion(self.model, INFO, classes, compile_model(self.model, self.spec))
 
 
 @pytest.fixture
@@ -80,6 +82,7 @@ def runtime(tmp_path: Path, classifier: Pipeline, class_spec: DatasetSpec) -> It
 def test_label_and_probabilities_equal_the_model_and_are_logged(
     runtime: Runtime, classifier: Pipeline, class_spec: DatasetSpec, rows: pd.DataFrame
 ) -> None:
+    assert runtime.served.current.fast is not None  # the numpy fast path is what is tested
     may = rows[rows["event_time"] >= "2024-05-01"].head(300)
     parse = TypeAdapter(records_type(record_model(class_spec), 1000)).validate_python
     answers: list[Any] = runtime.predict(parse(records_from_frame(may, class_spec)))

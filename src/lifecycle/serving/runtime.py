@@ -182,7 +182,9 @@ class Runtime:
     def classify(self, champion: Champion, batch: Batch) -> list[ClassPrediction]:
         """Each record's class and class probabilities; the log keeps the label and P(positive)."""
         info = champion.info
-        out = predict_outputs(champion.model, batch.frame, champion.classes)
+        fast = champion.fast  # as in predict: numpy columns when the fast path compiled
+        model, rows = (fast, batch.columns) if fast else (champion.model, batch.frame)
+        out = predict_outputs(model, rows, champion.classes)
         assert out.labels is not None and out.probabilities is not None  # a classifier's outputs
         self.metrics.served(info.name, info.version, out.prediction, probability=True)
         labels = out.labels.tolist()

@@ -9,7 +9,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
-from lifecycle.tasks import GATE_METRICS, METRICS, GateMetric
+from lifecycle.tasks import GATE_METRICS, METRICS, MONITOR_METRICS, GateMetric, MonitorMetric
 
 Candidate = Literal["ridge", "hgb", "mlp"]
 
@@ -106,15 +106,6 @@ class DriftParams(_Strict):
     num_method: NumDriftMethod
     cat_method: CatDriftMethod
     threshold: float = Field(gt=0)
-
-
-# What `monitor.metric` may name per task (Evidently computes these on a labelled window). For
-# ROC AUC and F1 (higher is better) the error that may increase is 1 - the metric.
-MonitorMetric = Literal["mae", "rmse", "log_loss", "roc_auc", "f1"]
-MONITOR_METRICS: dict[str, tuple[str, ...]] = {
-    "regression": ("mae", "rmse"),
-    "classification": ("log_loss", "roc_auc", "f1"),
-}
 
 
 class MonitorParams(_Strict):

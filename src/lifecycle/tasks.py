@@ -20,6 +20,13 @@ GATE_METRICS: dict[str, tuple[str, ...]] = {
     "regression": ("mae", "rmse"),
     "classification": ("roc_auc", "log_loss", "f1", "brier"),
 }
+# What `monitor.metric` may name per task (Evidently computes these on a labelled window). For
+# ROC AUC and F1 (higher is better) the error that may increase is 1 - the metric.
+MonitorMetric = Literal["mae", "rmse", "log_loss", "roc_auc", "f1"]
+MONITOR_METRICS: dict[str, tuple[str, ...]] = {
+    "regression": ("mae", "rmse"),
+    "classification": ("log_loss", "roc_auc", "f1"),
+}
 HIGHER_IS_BETTER = frozenset({"r2", "roc_auc", "f1"})  # every other metric is an error or loss
 
 

@@ -9,8 +9,7 @@ from lifecycle.dataset import DatasetSpec
 from lifecycle.metrics import score_slices
 from lifecycle.monitoring.drift import ClassQuality, Quality
 from lifecycle.monitoring.frames import PREDICTION
-from lifecycle.params import MonitorMetric
-from lifecycle.tasks import higher_is_better
+from lifecycle.tasks import MonitorMetric, higher_is_better
 
 
 class PerformanceCheck(BaseModel):

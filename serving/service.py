@@ -4,7 +4,7 @@
     curl -s localhost:3000/predict -H 'Content-Type: application/json' -d @request.json
 
 Routes: POST /predict (one record or many, adaptive batching), GET /model (what is served),
-POST /admin/reload (check the registry now; needs LIFECYCLE_ADMIN_TOKEN), and BentoML's
+POST /admin/reload (every worker checks the registry now; needs LIFECYCLE_ADMIN_TOKEN), BentoML's
 /livez, /readyz, /metrics, and Swagger UI at /. The work happens in lifecycle.serving.
 """
 
@@ -23,6 +23,7 @@ from fastapi import FastAPI, Header, HTTPException
 
 from lifecycle.serving.champion import BentoSource, ModelSource, RegistrySource
 from lifecycle.serving.edge import RequestGuard, quiet_client_errors
+from lifecycle.serving.fleet import FleetTimeout
 from lifecycle.serving.metrics import count_rejection
 from lifecycle.serving.runtime import AdminRefused, Runtime, check_admin, service_config
 from lifecycle.serving.schemas import (
@@ -69,7 +70,8 @@ class ChampionService:
             source = BentoSource(self.bento_model, CONFIG.spec)
         else:
             source = RegistrySource(self.settings, CONFIG.model_name, CONFIG.spec)
-        self.runtime = Runtime.start(self.settings, CONFIG.spec, source)
+        worker = bentoml.server_context.worker_index  # 1..workers under `bentoml serve`
+        self.runtime = Runtime.start(self.settings, CONFIG.spec, source, worker)
 
     @bentoml.api(
         batchable=True,  # concurrent requests are merged into one model call
@@ -88,12 +90,16 @@ class ChampionService:
 
     @extra.post("/admin/reload")
     def reload(self, authorization: str | None = Header(default=None)) -> ReloadResult:
-        """Check the registry now instead of at the next poll (this worker process only)."""
+        """Check the registry now instead of at the next poll; answers once every worker
+        process serves what the registry names (504 if one does not confirm in 60 s)."""
         try:
             check_admin(self.settings.admin_token, authorization)
         except AdminRefused as refused:
             raise HTTPException(refused.status, refused.detail) from None
-        return self.runtime.served.refresh()
+        try:
+            return self.runtime.reload()
+        except FleetTimeout as late:
+            raise HTTPException(504, str(late)) from None
 
     @bentoml.on_shutdown
     def close(self) -> None:

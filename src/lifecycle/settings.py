@@ -37,7 +37,7 @@ class Settings(BaseSettings):
 
     # Serving (serving/service.py). Read when the service starts: change them, then restart it.
     port: int = Field(default=3000, ge=1, le=65535, alias="PORT")  # `make serve PORT=…`
-    serve_workers: int = Field(default=1, ge=1, alias="LIFECYCLE_SERVE_WORKERS")  # processes
+    serve_workers: int = Field(default=2, ge=1, alias="LIFECYCLE_SERVE_WORKERS")  # processes
     prediction_log_path: Path | None = Field(default=None, alias="LIFECYCLE_PREDICTION_LOG")
     reload_seconds: float = Field(default=10.0, ge=0, alias="LIFECYCLE_RELOAD_SECONDS")  # 0: off
     admin_token: SecretStr | None = Field(default=None, alias="LIFECYCLE_ADMIN_TOKEN")

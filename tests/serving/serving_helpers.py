@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from lifecycle.serving import process
+from lifecycle.serving.champion import Champion, describe
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,6 +35,20 @@ def load_service(bentoml_home: Path) -> ModuleType:
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
+
+
+class Versions:
+    """A model source whose `latest` version the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.version, self.loads = "1", 0
+
+    def latest(self) -> str:
+        return self.version
+
+    def load(self, version: str) -> Champion:
+        self.loads += 1
+        return Champion(model=f"model-{version}", info=describe("m", version, "r", {}, {}, 0))
 
 
 @dataclass

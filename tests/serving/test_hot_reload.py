@@ -85,6 +85,29 @@ def test_moving_the_alias_under_load_switches_versions_and_fails_nothing(
     assert logged_rows(server.log_path) == served_rows(answers)
 
 
+def test_admin_reload_switches_every_worker_before_it_answers(
+    moving: Moving, tmp_path: Path
+) -> None:
+    client = configure(moving.settings)
+    client.set_registered_model_alias(moving.model_name, CHAMPION, moving.v1)
+    server = start_server(tmp_path, LIFECYCLE_RELOAD_SECONDS="0", LIFECYCLE_SERVE_WORKERS="2")
+    load = Load(server.url, GOOD, CLIENTS).start()
+    time.sleep(2)
+    client.set_registered_model_alias(moving.model_name, CHAMPION, moving.v2)
+    headers = {"Authorization": f"Bearer {server.token}"}
+    reload = httpx.post(f"{server.url}/admin/reload", headers=headers, timeout=90)
+    after = len(load.answers) + CLIENTS  # skip the requests that were in flight meanwhile
+    time.sleep(3)
+    answers = load.stop()
+    assert server.stop() == 0
+    assert reload.status_code == 200, reload.text
+    assert reload.json()["workers"] == {"1": moving.v2, "2": moving.v2}
+    later = [a.version for a in answers[after:]]
+    assert len(later) > 50 and set(later) == {moving.v2}  # whichever worker answered
+    assert [a.status for a in answers if a.status != 200] == []
+    assert logged_rows(server.log_path) == served_rows(answers)  # two processes, one log
+
+
 def test_sigterm_under_load_logs_every_answer_and_no_rejection(
     moving: Moving, tmp_path: Path
 ) -> None:

@@ -113,6 +113,7 @@ def test_admin_reload_needs_the_token(http: TestClient, registry: Registry) -> N
         "version_before": registry.champion_version,
         "version_after": registry.champion_version,
         "detail": f"already serving v{registry.champion_version}",
+        "workers": {},  # in-process: no other worker to tell
     }
 
 

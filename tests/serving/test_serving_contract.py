@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from bad_inputs import BY_DATE, GOOD
 from pydantic import SecretStr, TypeAdapter, ValidationError
+from serving_helpers import Versions
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, model_frame
-from lifecycle.serving.champion import Champion, ServedModel, describe
+from lifecycle.serving.champion import ServedModel, describe
 from lifecycle.serving.client import records_from_frame
 from lifecycle.serving.edge import describe_errors, field_path
 from lifecycle.serving.runtime import AdminRefused, check_admin, log_rows, to_batch
@@ -132,22 +133,8 @@ def test_admin_needs_the_configured_bearer_token() -> None:
         assert refused.value.status == status
 
 
-class _Versions:
-    """A model source whose `latest` version the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.version, self.loads = "1", 0
-
-    def latest(self) -> str:
-        return self.version
-
-    def load(self, version: str) -> Champion:
-        self.loads += 1
-        return Champion(model=f"model-{version}", info=describe("m", version, "r", {}, {}, 0))
-
-
 def test_served_model_swaps_whole_and_only_when_the_version_moves() -> None:
-    source, outcomes = _Versions(), list[str]()
+    source, outcomes = Versions(), list[str]()
     served = ServedModel(source, outcomes.append)
     held = served.current  # what a batch in flight holds
     assert not served.refresh().reloaded and source.loads == 1

@@ -162,9 +162,7 @@ class ServedModel:
     def __init__(self, source: ModelSource, on_outcome: Callable[[str], None]) -> None:
         self.source, self.on_outcome = source, on_outcome
         self.current: Champion = source.load(source.latest())
-        self._lock = threading.Lock()  # one check at a time (poller and admin endpoint)
-        self._stop = threading.Event()
-        self._poller: threading.Thread | None = None
+        self._lock = threading.Lock()  # one check at a time (follower and admin endpoint)
 
     def refresh(self) -> ReloadResult:
         """Ask the source which version to serve; load and swap in a new one (slow, off-path)."""
@@ -187,30 +185,6 @@ class ServedModel:
             version_after=version,
             detail=f"now serving v{version}",
         )
-
-    def poll(self, seconds: float) -> None:
-        """Check the source every `seconds` in a background thread (0: never)."""
-        if seconds > 0:
-            self._poller = threading.Thread(
-                target=self._loop, args=(seconds,), name="champion-poller", daemon=True
-            )
-            self._poller.start()
-
-    def _loop(self, seconds: float) -> None:
-        while not self._stop.wait(seconds):
-            try:
-                self.refresh()
-            except Exception as err:  # a registry hiccup must never stop serving
-                log.warning(
-                    "registry check failed, still serving v%s: %s", self.current.info.version, err
-                )
-                self.on_outcome("failed")
-
-    def stop(self) -> None:
-        """Stop polling (waits for a check in progress)."""
-        self._stop.set()
-        if self._poller is not None:
-            self._poller.join()
 
 
 def bento_metadata(info: ModelInfo) -> dict[str, str]:

@@ -46,11 +46,13 @@ class Server:
         return str(httpx.get(f"{self.url}/model", timeout=10).json()["version"])
 
     def reload_to(self, version: str, timeout: float = 60) -> str:
-        """Ask the server to re-read the registry until it serves `version`; return its version."""
+        """Ask the server to re-read the registry until it serves `version`; return its version.
+
+        One POST answers once every worker process has checked (up to 60 s for a slow load)."""
         deadline = time.monotonic() + timeout
         headers = {"Authorization": f"Bearer {self.token}"}
         while time.monotonic() < deadline:
-            httpx.post(f"{self.url}/admin/reload", headers=headers, timeout=30).raise_for_status()
+            httpx.post(f"{self.url}/admin/reload", headers=headers, timeout=90).raise_for_status()
             if (served := self.served_version()) == version:
                 return served
             time.sleep(0.5)

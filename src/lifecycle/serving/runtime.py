@@ -24,8 +24,16 @@ from lifecycle.outputs import predict_outputs
 from lifecycle.params import load_params
 from lifecycle.predlog import LoggedPrediction, PredictionLog
 from lifecycle.serving.champion import Champion, ModelSource, ServedModel, now_iso
+from lifecycle.serving.fleet import Fleet, Follower
 from lifecycle.serving.metrics import ServingMetrics, serving_metrics
-from lifecycle.serving.schemas import ClassPrediction, ModelInfo, Prediction, RecordBase, Stamp
+from lifecycle.serving.schemas import (
+    ClassPrediction,
+    ModelInfo,
+    Prediction,
+    RecordBase,
+    ReloadResult,
+    Stamp,
+)
 from lifecycle.settings import Settings
 
 if TYPE_CHECKING:
@@ -110,6 +118,16 @@ def log_rows(
     ]
 
 
+def _follower(settings: Settings, served: ServedModel, worker: int | None) -> Follower:
+    """Registry polling, plus the fleet's reload requests when other workers share the port."""
+    if settings.model_source == "bento":  # the model is packed into the Bento: nothing moves
+        return Follower(served, None, 0)
+    fleet = None
+    if worker is not None and settings.serve_workers > 1:
+        fleet = Fleet.open(settings.state, settings.port, settings.serve_workers, worker)
+    return Follower(served, fleet, settings.reload_seconds)
+
+
 class AdminRefused(Exception):
     """The admin endpoint refuses: `status` is the HTTP status to answer with."""
 
@@ -134,13 +152,19 @@ class Runtime:
 
     spec: DatasetSpec
     served: ServedModel
+    follower: Follower
     log: PredictionLog
     metrics: ServingMetrics
     threads: Any  # threadpoolctl limiter, undone by close()
+    reload_timeout: float = 60.0  # seconds the other workers get to confirm a reload
 
     @classmethod
-    def start(cls, settings: Settings, spec: DatasetSpec, source: ModelSource) -> Runtime:
-        """Load the model, open the log, and start following the registry."""
+    def start(
+        cls, settings: Settings, spec: DatasetSpec, source: ModelSource, worker: int | None = None
+    ) -> Runtime:
+        """Load the model, open the log, and start following the registry.
+
+        `worker`: this process's number (1..N) under `bentoml serve`; None in-process."""
         from threadpoolctl import threadpool_limits
 
         metrics = serving_metrics()
@@ -152,9 +176,19 @@ class Runtime:
         # process; frozen, the garbage collector stops rescanning it. Unfrozen, a full collection
         # took ~300 ms here, a pause every request in flight waits for: it made the p99.
         gc.freeze()
-        if settings.model_source == "registry":
-            served.poll(settings.reload_seconds)
-        return cls(spec, served, PredictionLog(settings.prediction_log), metrics, threads)
+        follower = _follower(settings, served, worker).start()
+        log = PredictionLog(settings.prediction_log)
+        return cls(spec, served, follower, log, metrics, threads)
+
+    def reload(self) -> ReloadResult:
+        """Check the registry in this process now, then have every other worker do the same."""
+        result = self.served.refresh()
+        fleet = self.follower.fleet
+        if fleet is None:
+            return result
+        generation = fleet.request()
+        fleet.confirm(generation, self.served.current.info.version)  # this worker: done above
+        return result.model_copy(update={"workers": fleet.wait(generation, self.reload_timeout)})
 
     def predict(self, records: Sequence[RecordBase]) -> list[Prediction] | list[ClassPrediction]:
         """Predict a batch (records of one or many requests) with one model, and log it."""
@@ -206,7 +240,7 @@ class Runtime:
 
     def close(self) -> None:
         """Stop polling and write every queued log row (graceful shutdown)."""
-        self.served.stop()
+        self.follower.stop()
         self.log.close()
         self.threads.restore_original_limits()
         gc.unfreeze()

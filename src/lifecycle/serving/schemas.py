@@ -199,7 +199,11 @@ class ModelInfo(BaseModel):
 class ReloadResult(BaseModel):
     """The answer of one registry check: did the served model change?"""
 
-    reloaded: bool
-    version_before: str
-    version_after: str
+    reloaded: bool = Field(description="This worker loaded a new version.")
+    version_before: str = Field(description="This worker's version before the check.")
+    version_after: str = Field(description="This worker's version after the check.")
     detail: str
+    workers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Every worker process (1..N) and the version it serves after the reload.",
+    )

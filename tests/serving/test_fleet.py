@@ -1,0 +1,80 @@
+"""Reloading every worker process: the reload folder's protocol, without a server."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from serving_helpers import Versions
+
+from lifecycle.serving.champion import ServedModel
+from lifecycle.serving.fleet import Fleet, FleetTimeout, Follower
+
+
+def worker(state: Path, me: int, source: Versions) -> Follower:
+    """Worker `me` of a 2-worker service on port 3000, following `source` (no registry poll)."""
+    served = ServedModel(source, lambda outcome: None)
+    return Follower(served, Fleet.open(state, 3000, workers=2, me=me), seconds=0).start()
+
+
+def test_a_reload_request_reaches_every_worker_and_waits_for_each(tmp_path: Path) -> None:
+    source = Versions()
+    one, two = worker(tmp_path, 1, source), worker(tmp_path, 2, source)
+    try:
+        source.version = "2"  # the registry moves; neither worker polls it
+        assert two.served.current.info.version == "1"
+        fleet = one.fleet
+        assert fleet is not None
+        generation = fleet.request()
+        assert fleet.wait(generation, timeout=10) == {"1": "2", "2": "2"}
+        assert two.served.current.info.version == "2" and one.served.current.info.version == "2"
+    finally:
+        one.stop()
+        two.stop()
+
+
+def test_waiting_names_the_workers_that_never_confirm(tmp_path: Path) -> None:
+    source = Versions()
+    one = worker(tmp_path, 1, source)  # worker 2 is down
+    try:
+        fleet = one.fleet
+        assert fleet is not None
+        started, generation = time.monotonic(), fleet.request()
+        fleet.confirm(generation, "1")  # as the worker that got POST /admin/reload does
+        with pytest.raises(FleetTimeout, match=r"workers \[2\] did not confirm"):
+            fleet.wait(generation, timeout=0.5)
+        assert time.monotonic() - started < 5
+    finally:
+        one.stop()
+
+
+def test_answers_from_an_earlier_request_or_server_do_not_count(tmp_path: Path) -> None:
+    old = Fleet.open(tmp_path, 3000, workers=2, me=2)
+    old.confirm(old.request(), "7")  # a previous server on this port left its answer
+    fleet = Fleet.open(tmp_path, 3000, workers=2, me=1)
+    generation = fleet.request()
+    fleet.confirm(generation, "8")
+    with pytest.raises(FleetTimeout, match=r"\[2\]"):
+        fleet.wait(generation, timeout=0.3)
+    assert Fleet.open(tmp_path, 3001, workers=2, me=1).requested() == 0  # one folder per port
+
+
+def test_a_worker_that_cannot_read_the_registry_keeps_serving_and_does_not_confirm(
+    tmp_path: Path,
+) -> None:
+    source = Versions()
+    one = worker(tmp_path, 1, source)
+    try:
+        fleet = one.fleet
+        assert fleet is not None
+
+        def broken() -> str:
+            raise ConnectionError("registry down")
+
+        source.latest = broken  # type: ignore[method-assign]
+        with pytest.raises(FleetTimeout, match=r"\[1, 2\]"):
+            fleet.wait(fleet.request(), timeout=0.6)
+        assert one.served.current.info.version == "1"
+    finally:
+        one.stop()

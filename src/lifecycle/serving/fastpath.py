@@ -23,6 +23,7 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec
 from lifecycle.features import CalendarFeatures, calendar
+from lifecycle.serving.forest import SmallBatches, same_predictions, small_batches
 
 log = logging.getLogger("lifecycle.serving")
 Columns = Mapping[str, np.ndarray]  # event_time as datetime64, features as float64
@@ -34,7 +35,8 @@ class FastModel:
     """The fitted pipeline's own learner, fed by its feature step recompiled to numpy."""
 
     parts: list[tuple[list[str], Step]]  # input columns and what to do with them, in order
-    learner: Pipeline  # the fitted steps after the feature step, untouched
+    learner: Pipeline | SmallBatches  # the fitted steps after the feature step, or the same
+    # steps with small batches through a flat forest (lifecycle.serving.forest)
 
     def features(self, columns: Columns) -> np.ndarray:
         """The feature matrix, as the pipeline's ColumnTransformer would compute it."""
@@ -126,15 +128,30 @@ def probe(spec: DatasetSpec, rows: int = 500) -> pd.DataFrame:
 
 
 def compile_model(model: Any, spec: DatasetSpec) -> FastModel | None:
-    """The numpy fast path for `model`, or None if it would not give identical features."""
+    """The numpy fast path for `model`, or None if it would not give identical features.
+
+    Its learner predicts small batches through a flat forest when that gives identical
+    predictions on the probe too; otherwise it is the pipeline's own."""
     fast = _compile(model)
     if fast is None:
         return None
     sample = probe(spec)
     for rows in (sample, sample.head(1)):  # one row and many take different numpy paths
-        columns = {name: rows[name].to_numpy() for name in rows.columns}
+        columns = columns_of(rows)
         expected = model.steps[0][1].transform(rows)
         if not np.array_equal(fast.features(columns), expected, equal_nan=True):
             log.warning("feature fast path differs from the pipeline: serving without it")
             return None
-    return fast
+    forest = small_batches(model[1:])
+    if forest is None:
+        return fast
+    proba = hasattr(model, "predict_proba")
+    if not same_predictions(forest, fast.features(columns_of(sample)), proba):
+        log.warning("flat-forest predictions differ from scikit-learn's: serving without them")
+        return fast
+    return FastModel(fast.parts, forest)
+
+
+def columns_of(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """A frame as the service's numpy columns."""
+    return {name: frame[name].to_numpy() for name in frame.columns}

@@ -27,7 +27,8 @@ DOC_HEAD = """# Serving benchmark
 `make bench` starts each server on 127.0.0.1 in turn, serving the same registered model version,
 and loads it with [`hey`](https://github.com/rakyll/hey): {clients} concurrent clients sending
 one-record requests for {seconds:g} s, then 4 clients sending 1,000-record requests for
-{seconds:g} s (after a 3 s warm-up). Every server runs one process with one inference thread
+{seconds:g} s (after a 3 s warm-up). Every server runs {workers} worker processes (this
+service's default, `LIFECYCLE_SERVE_WORKERS`), each with one inference thread
 (`OMP_NUM_THREADS=1`). The Starlette floor calls the model once per request with no
 validation, logging or metrics; this service validates every record, batches concurrent
 requests into one model call, logs every prediction and counts it.
@@ -68,9 +69,9 @@ def main() -> None:
         records = records_from_frame(rows, config.spec)
         results = {
             c.name: bench.measure(c, records, folder, args.seconds, args.clients)
-            for c in bench.contenders(uri, args.port, folder, env)
+            for c in bench.contenders(uri, args.port, folder, env, settings.serve_workers)
         }
-    got = bench_report.ratios(results)
+    got = bench_report.ratios(results, local["rows_per_s"], settings.serve_workers)
     report = {
         "model": uri,
         "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -78,6 +79,7 @@ def main() -> None:
         "python": platform.python_version(),
         "seconds": args.seconds,
         "clients": args.clients,
+        "workers": settings.serve_workers,
         "in_process": local,
         "servers": results,
         "ratios": got,
@@ -90,6 +92,7 @@ def main() -> None:
     head = DOC_HEAD.format(
         clients=args.clients,
         seconds=args.seconds,
+        workers=settings.serve_workers,
         model=uri,
         when=report["time"],
         cpus=report["cpus"],

@@ -39,13 +39,16 @@ def test_ratios_and_verdicts_come_from_the_same_run() -> None:
         return {"single": single, "batch": {"failed": 0}, "batch_rows_per_s": rows}
 
     got = ratios(
-        {"service": server(900, rows=150_000), "mlflow": server(100), "starlette": server(1000)}
+        {"service": server(900, rows=150_000), "mlflow": server(100), "starlette": server(1000)},
+        model_rows_per_s=100_000,
+        workers=2,
     )
     assert got == {
         "vs_mlflow": 9.0,
         "vs_starlette": 0.9,
         "p99_ms": 50.0,
         "rows_per_s": 150_000,
+        "rows_vs_model": 0.75,
         "failed": 0,
     }
     assert verdicts(got) == {

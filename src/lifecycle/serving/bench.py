@@ -181,8 +181,11 @@ def measure(
     }
 
 
-def contenders(uri: str, port: int, tmp: Path, env: dict[str, str]) -> list[Contender]:
-    """mlflow models serve, the Starlette floor, and this service, each on `port`."""
+def contenders(
+    uri: str, port: int, tmp: Path, env: dict[str, str], workers: int
+) -> list[Contender]:
+    """mlflow models serve, the Starlette floor, and this service, each on `port` with the
+    same number of worker processes."""
     url = f"http://127.0.0.1:{port}"
     py = [sys.executable, "-m"]
     mlflow = [
@@ -198,6 +201,8 @@ def contenders(uri: str, port: int, tmp: Path, env: dict[str, str]) -> list[Cont
         "127.0.0.1",
         "-p",
         str(port),
+        "--workers",
+        str(workers),
     ]
     floor = [
         *py,
@@ -210,6 +215,8 @@ def contenders(uri: str, port: int, tmp: Path, env: dict[str, str]) -> list[Cont
         str(port),
         "--log-level",
         "warning",
+        "--workers",
+        str(workers),
     ]
     service = [
         *py,
@@ -221,7 +228,11 @@ def contenders(uri: str, port: int, tmp: Path, env: dict[str, str]) -> list[Cont
         "--port",
         str(port),
     ]
-    ours = {**env, "LIFECYCLE_PREDICTION_LOG": str(tmp / "bench-predictions.sqlite")}
+    ours = {
+        **env,
+        "LIFECYCLE_PREDICTION_LOG": str(tmp / "bench-predictions.sqlite"),
+        "LIFECYCLE_SERVE_WORKERS": str(workers),
+    }
     return [
         Contender("mlflow", mlflow, env, f"{url}/ping", f"{url}/invocations", "dataframe_records"),
         Contender(

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024, alias="LIFECYCLE_MAX_BODY_BYTES")
     max_batch_size: int = Field(default=1000, ge=2, alias="LIFECYCLE_MAX_BATCH_SIZE")  # rows
     max_latency_ms: int = Field(default=2000, ge=1, alias="LIFECYCLE_MAX_LATENCY_MS")  # then 503
+    trace_predict: bool = Field(default=False, alias="LIFECYCLE_TRACE_PREDICT")  # OTel spans
     model_source: Literal["registry", "bento"] = Field(
         default="registry", alias="LIFECYCLE_MODEL_SOURCE"
     )  # "bento": the model packed into a built Bento, no registry needed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,3 +136,8 @@ def test_runtime_logs_every_record_it_predicts(registry: Registry, tmp_path: Pat
         logged[["request_id", "row", "prediction"]].itertuples(index=False, name=None)
     ) == sorted((p["request_id"], p["row"], p["prediction"]) for p in served)
     assert len(logged) == 15 and set(logged["model_version"]) == {registry.champion_version}
+
+
+def test_predict_is_left_out_of_tracing_unless_asked(http: TestClient) -> None:
+    service = sys.modules["champion_service"].ChampionService  # loaded by the `http` fixture
+    assert service.config["tracing"] == {"excluded_urls": ["/predict"]}  # ~25% of throughput

@@ -6,6 +6,7 @@ CPU), under the same `hey` load. Results are ratios measured in the same run; no
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -105,11 +106,24 @@ def running(cmd: list[str], env: dict[str, str], ready: str, log: Path) -> Itera
             time.sleep(0.5)
         yield
     finally:
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    """SIGTERM the server's whole process group and wait until every process in it is gone:
+    worker processes can outlive their parent, and the next server needs the port."""
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        proc.poll()  # reap the leader, or the group never looks empty
         try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            os.killpg(proc.pid, 0)  # signal 0: is anyone in the group still alive?
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _answers(url: str) -> bool:
@@ -233,8 +247,15 @@ def contenders(
         "LIFECYCLE_PREDICTION_LOG": str(tmp / "bench-predictions.sqlite"),
         "LIFECYCLE_SERVE_WORKERS": str(workers),
     }
+    # mlflow starts `uvicorn` by name: find this environment's, even outside `make`.
+    on_path = {
+        **env,
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
+    }
     return [
-        Contender("mlflow", mlflow, env, f"{url}/ping", f"{url}/invocations", "dataframe_records"),
+        Contender(
+            "mlflow", mlflow, on_path, f"{url}/ping", f"{url}/invocations", "dataframe_records"
+        ),
         Contender(
             "starlette",
             floor,

@@ -7,8 +7,8 @@ from pydantic import ValidationError
 
 from conftest import make_params
 from lifecycle.monitoring.decision import Evidence, decide
-from lifecycle.monitoring.drift import ColumnDrift, DriftSummary, Quality
-from lifecycle.monitoring.performance import PerformanceCheck
+from lifecycle.monitoring.drift import ClassQuality, ColumnDrift, DriftSummary, Quality
+from lifecycle.monitoring.performance import PerformanceCheck, error_increase
 from lifecycle.params import MonitorParams, Params
 
 LIMITS = make_params(
@@ -68,6 +68,24 @@ def test_error_increase_threshold_is_exclusive(mae: float, expected: str) -> Non
     verdict = decide(evidence(performance=perf(mae)), LIMITS)
     assert verdict.decision == expected
     assert "vs validation 20.00" in verdict.reasons[1]
+
+
+def test_a_score_metric_reason_says_the_percentage_is_of_its_error() -> None:
+    limits = LIMITS.model_copy(update={"metric": "roc_auc", "max_error_increase": 0.2})
+    window = ClassQuality(
+        accuracy=0.8, precision=0.6, recall=0.5, f1=0.55, roc_auc=0.85, log_loss=0.4
+    )
+    check = PerformanceCheck(
+        metric="roc_auc",
+        rows=500,
+        window=window,
+        validation={"roc_auc": 0.89},
+        increase=error_increase(0.85, 0.89, "roc_auc"),  # 0.15 / 0.11 - 1
+        slices={},
+    )
+    verdict = decide(evidence(performance=check), limits)
+    assert verdict.decision == "retrain"
+    assert "ROC_AUC 0.85 vs validation 0.89 (1 - ROC_AUC +36% > +20% allowed)" in verdict.reasons[1]
 
 
 def test_too_few_rows_is_insufficient_even_with_alarming_numbers() -> None:

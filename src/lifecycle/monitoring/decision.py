@@ -11,6 +11,7 @@ from typing import Literal
 from lifecycle.monitoring.drift import DriftSummary
 from lifecycle.monitoring.performance import PerformanceCheck
 from lifecycle.params import MonitorParams
+from lifecycle.tasks import higher_is_better
 
 Status = Literal["ok", "retrain", "insufficient_data"]
 EXIT_CODES: dict[Status, int] = {"ok": 0, "retrain": 10, "insufficient_data": 20}
@@ -110,7 +111,9 @@ def _performance(evidence: Evidence, limits: MonitorParams) -> Check:
     if perf.increase is None:
         return "unknown", f"performance not checked: the model has no validation {metric}"
     now, then = getattr(perf.window, metric), perf.validation[metric]
-    what = f"{metric.upper()} {now:.2f} vs validation {then:.2f} ({perf.increase:+.0%}"
+    # For ROC AUC and F1 the percentage is the change of the error 1 - score: say so.
+    change = f"1 - {metric.upper()} " if higher_is_better(metric) else ""
+    what = f"{metric.upper()} {now:.2f} vs validation {then:.2f} ({change}{perf.increase:+.0%}"
     if perf.increase > limits.max_error_increase:
         return "fired", f"{what} > +{limits.max_error_increase:.0%} allowed)"
     return "quiet", f"{what} <= +{limits.max_error_increase:.0%} allowed)"

@@ -95,7 +95,7 @@ class ChampionService:
     @extra.post("/admin/reload")
     def reload(self, authorization: str | None = Header(default=None)) -> ReloadResult:
         """Check the registry now instead of at the next poll; answers once every worker
-        process serves what the registry names (504 if one does not confirm in 60 s)."""
+        process serves what the registry names (504 if one does not confirm in 25 s)."""
         try:
             check_admin(self.settings.admin_token, authorization)
         except AdminRefused as refused:

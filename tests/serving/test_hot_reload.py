@@ -103,7 +103,7 @@ def test_admin_reload_switches_every_worker_before_it_answers(
     assert reload.status_code == 200, reload.text
     assert reload.json()["workers"] == {"1": moving.v2, "2": moving.v2}
     later = [a.version for a in answers[after:]]
-    assert len(later) > 50 and set(later) == {moving.v2}  # whichever worker answered
+    assert len(later) > 20 and set(later) == {moving.v2}  # whichever worker answered
     assert [a.status for a in answers if a.status != 200] == []
     assert logged_rows(server.log_path) == served_rows(answers)  # two processes, one log
 

@@ -2,17 +2,18 @@
 
 `bentoml serve` runs LIFECYCLE_SERVE_WORKERS processes behind one port, and an HTTP request
 reaches only one of them. So `POST /admin/reload` does not stop at the worker that got it: it
-writes a reload request (a generation number) into a folder every worker watches,
-`<state>/serving/port-<port>/`. Each worker looks at that file a few times a second; when the
-number grows it checks the registry and then writes its own answer file: the generation it has
-handled and the version it serves. The endpoint answers once every worker has answered, so a 200
-means the whole service serves the new champion.
+writes a reload request (a generation number) into a folder all workers of this server watch,
+`<state>/serving/server-<pid>/` (pid: the `bentoml serve` process they share). Each worker looks
+at that file a few times a second; when the number grows it checks the registry and then writes
+its own answer file: the generation it has handled and the version it serves. The endpoint
+answers once every worker has answered, so a 200 means the whole service serves the new champion.
 
 Plain files, not a broker: the workers share a disk and nothing else, and `ls` shows the state.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -25,7 +26,8 @@ from lifecycle.serving.champion import ServedModel
 
 log = logging.getLogger("lifecycle.serving")
 REQUEST = "reload-request"
-WATCH_SECONDS = 0.2  # how often a worker looks for a reload request (one stat() call)
+WATCH_SECONDS = 0.2  # how often a worker looks for a reload request (one small read)
+RETRY_SECONDS = 5.0  # after a failed registry check, before the next try
 
 
 class FleetTimeout(Exception):
@@ -41,11 +43,20 @@ class Fleet:
     me: int
 
     @classmethod
-    def open(cls, state: Path, port: int, workers: int, me: int) -> Fleet:
-        """The folder of the service on `port`, created if needed."""
-        folder = state / "serving" / f"port-{port}"
+    def open(cls, state: Path, server: int, workers: int, me: int) -> Fleet:
+        """The folder of the server process `server` (its pid), created if needed."""
+        folder = state / "serving" / f"server-{server}"
         folder.mkdir(parents=True, exist_ok=True)
         return cls(folder, workers, me)
+
+    def leave(self) -> None:
+        """Remove this worker's answer at shutdown; the last worker out removes the folder."""
+        with contextlib.suppress(FileNotFoundError):
+            (self.folder / f"worker-{self.me}.json").unlink()
+        if not any(self.folder.glob("worker-*.json")):
+            with contextlib.suppress(OSError):  # another worker may still be writing
+                (self.folder / REQUEST).unlink(missing_ok=True)
+                self.folder.rmdir()
 
     def request(self) -> int:
         """Ask every worker to check the registry; returns the request's generation."""
@@ -101,12 +112,16 @@ class Follower:
     """Keeps one worker's model current: the registry every `seconds` (0: never), and every
     reload request of the fleet within WATCH_SECONDS."""
 
-    def __init__(self, served: ServedModel, fleet: Fleet | None, seconds: float) -> None:
+    def __init__(
+        self, served: ServedModel, fleet: Fleet | None, seconds: float, seen: int = 0
+    ) -> None:
+        """`seen`: the newest reload request read *before* `served` loaded its model."""
         self.served, self.fleet, self.seconds = served, fleet, seconds
+        self.handled = seen  # a request written while the model loaded is still ahead of this
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="champion-follower", daemon=True)
-        if fleet is not None:  # just loaded from the registry: newer than any request so far
-            fleet.confirm(fleet.requested(), served.current.info.version)
+        if fleet is not None:
+            fleet.confirm(seen, served.current.info.version)
 
     def start(self) -> Follower:
         """Start following in a background thread (nothing to follow: no thread)."""
@@ -116,15 +131,16 @@ class Follower:
 
     def _loop(self) -> None:
         next_check = time.monotonic() + self.seconds
-        handled = self.fleet.requested() if self.fleet else 0
         while not self._stop.wait(WATCH_SECONDS if self.fleet else self.seconds):
             wanted = self.fleet.requested() if self.fleet else 0
             due = self.seconds > 0 and time.monotonic() >= next_check
-            if wanted <= handled and not due:
+            if wanted <= self.handled and not due:
                 continue
-            if self._check() and self.fleet and wanted > handled:
+            if not self._check():
+                self._stop.wait(RETRY_SECONDS)  # the registry is down: do not hammer it
+            elif self.fleet and wanted > self.handled:
                 self.fleet.confirm(wanted, self.served.current.info.version)
-                handled = wanted
+                self.handled = wanted
             next_check = time.monotonic() + self.seconds
 
     def _check(self) -> bool:
@@ -139,7 +155,9 @@ class Follower:
             return False
 
     def stop(self) -> None:
-        """Stop following (waits for a check in progress)."""
+        """Stop following (waits for a check in progress) and leave the fleet."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join()
+        if self.fleet is not None:
+            self.fleet.leave()

@@ -5,6 +5,7 @@ Used by the replay (which starts and stops its own server) and by the end-to-end
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -12,6 +13,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,11 +51,11 @@ class Server:
     def reload_to(self, version: str, timeout: float = 60) -> str:
         """Ask the server to re-read the registry until it serves `version`; return its version.
 
-        One POST answers once every worker process has checked (up to 60 s for a slow load)."""
+        One POST answers once every worker process has checked (up to 25 s for a slow load)."""
         deadline = time.monotonic() + timeout
         headers = {"Authorization": f"Bearer {self.token}"}
         while time.monotonic() < deadline:
-            httpx.post(f"{self.url}/admin/reload", headers=headers, timeout=90).raise_for_status()
+            httpx.post(f"{self.url}/admin/reload", headers=headers, timeout=40).raise_for_status()
             if (served := self.served_version()) == version:
                 return served
             time.sleep(0.5)
@@ -60,14 +63,57 @@ class Server:
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:
         """Signal the whole process group (SIGTERM: graceful, the log is flushed) and wait."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, sig)
-            try:
-                self.process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
-        return int(self.process.returncode)
+        return stop_group(self.process, sig, timeout)
+
+
+def stop_group(
+    process: subprocess.Popen[bytes], sig: int = signal.SIGTERM, seconds: float = 60
+) -> int:
+    """Signal a server's whole process group and wait until every process in it is gone
+    (worker processes can outlive their parent, and the next server needs the port);
+    SIGKILL what is left after `seconds`. Returns the group leader's exit code."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        process.poll()  # reap the leader, or the group never looks empty
+        try:
+            os.killpg(process.pid, 0)  # signal 0: is anyone in the group still alive?
+        except ProcessLookupError:
+            return int(process.wait())
+        time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    return int(process.wait(10))
+
+
+@contextmanager
+def running(cmd: list[str], env: dict[str, str], ready: str, log: Path) -> Iterator[None]:
+    """Run any HTTP server command until the block ends; wait until GET `ready` answers 200."""
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            cmd,
+            env={**os.environ, **env},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 240
+        while not _answers(ready):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{cmd[0]} did not start; see {log}")
+            time.sleep(0.5)
+        yield
+    finally:
+        stop_group(proc)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 def start(cwd: Path, output: Path, env: dict[str, str], port: int | None = None) -> Server:

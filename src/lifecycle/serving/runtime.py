@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import hmac
 import operator
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -118,14 +119,12 @@ def log_rows(
     ]
 
 
-def _follower(settings: Settings, served: ServedModel, worker: int | None) -> Follower:
-    """Registry polling, plus the fleet's reload requests when other workers share the port."""
-    if settings.model_source == "bento":  # the model is packed into the Bento: nothing moves
-        return Follower(served, None, 0)
-    fleet = None
-    if worker is not None and settings.serve_workers > 1:
-        fleet = Fleet.open(settings.state, settings.port, settings.serve_workers, worker)
-    return Follower(served, fleet, settings.reload_seconds)
+def _fleet(settings: Settings, worker: int | None) -> Fleet | None:
+    """The reload folder shared with the other workers of this server, if there are any."""
+    if settings.model_source == "bento" or worker is None or settings.serve_workers < 2:
+        return None  # a Bento's model never moves; in-process or alone: nobody to tell
+    # Every worker's parent is the one `bentoml serve` process: its pid names this server.
+    return Fleet.open(settings.state, os.getppid(), settings.serve_workers, worker)
 
 
 class AdminRefused(Exception):
@@ -156,7 +155,9 @@ class Runtime:
     log: PredictionLog
     metrics: ServingMetrics
     threads: Any  # threadpoolctl limiter, undone by close()
-    reload_timeout: float = 60.0  # seconds the other workers get to confirm a reload
+    # Seconds the other workers get to confirm a reload: under the service's 30 s traffic
+    # timeout, so the 504 names the late worker instead of being BentoML's generic one.
+    reload_timeout: float = 25.0
 
     @classmethod
     def start(
@@ -168,6 +169,8 @@ class Runtime:
         from threadpoolctl import threadpool_limits
 
         metrics = serving_metrics()
+        fleet = _fleet(settings, worker)
+        seen = fleet.requested() if fleet else 0  # before loading: later requests still count
         served = ServedModel(source, metrics.reload)
         # One thread per model call: batches are small, and OpenMP's spinning threads fight
         # the HTTP work for the same cores (HGB predicted ~10x slower on a busy 2-core machine).
@@ -176,18 +179,19 @@ class Runtime:
         # process; frozen, the garbage collector stops rescanning it. Unfrozen, a full collection
         # took ~300 ms here, a pause every request in flight waits for: it made the p99.
         gc.freeze()
-        follower = _follower(settings, served, worker).start()
+        seconds = 0 if settings.model_source == "bento" else settings.reload_seconds
+        follower = Follower(served, fleet, seconds, seen).start()
         log = PredictionLog(settings.prediction_log)
         return cls(spec, served, follower, log, metrics, threads)
 
     def reload(self) -> ReloadResult:
-        """Check the registry in this process now, then have every other worker do the same."""
-        result = self.served.refresh()
+        """Have every worker check the registry now; answer when all of them have."""
         fleet = self.follower.fleet
+        generation = fleet.request() if fleet else 0  # first: the others load while we do
+        result = self.served.refresh()
         if fleet is None:
             return result
-        generation = fleet.request()
-        fleet.confirm(generation, self.served.current.info.version)  # this worker: done above
+        fleet.confirm(generation, self.served.current.info.version)  # checked after the request
         return result.model_copy(update={"workers": fleet.wait(generation, self.reload_timeout)})
 
     def predict(self, records: Sequence[RecordBase]) -> list[Prediction] | list[ClassPrediction]:

@@ -39,6 +39,7 @@ def http(registry: Registry, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         env.setenv("LIFECYCLE_PREDICTION_LOG", str(log))
         env.setenv("LIFECYCLE_RELOAD_SECONDS", "0")  # the alias never moves here
         env.setenv("LIFECYCLE_ADMIN_TOKEN", TOKEN)
+        env.delenv("LIFECYCLE_TRACE_PREDICT", raising=False)  # the default is under test
         client = TestClient(load_service(folder / "bentoml").ChampionService.to_asgi())
         client.__enter__()  # starts the service: it reads its settings now, inside the patch
     yield client

@@ -6,23 +6,20 @@ CPU), under the same `hey` load. Results are ratios measured in the same run; no
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pandas as pd
+
+from lifecycle.serving import process
 
 HEY_MISSING = (
     "`hey` (the HTTP load generator) is not installed. On Debian/Ubuntu: "
@@ -93,52 +90,6 @@ def hey(url: str, body: Path, seconds: float, clients: int, rows: int) -> Load:
     return parse_hey(done.stdout, rows)
 
 
-@contextmanager
-def running(cmd: list[str], env: dict[str, str], ready: str, log: Path) -> Iterator[None]:
-    """Run a server process until the block ends; wait until GET `ready` answers 200."""
-    with log.open("wb") as sink:
-        proc = subprocess.Popen(
-            cmd,
-            env={**os.environ, **env},
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 240
-        while not _answers(ready):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{cmd[0]} did not start; see {log}")
-            time.sleep(0.5)
-        yield
-    finally:
-        _stop_group(proc)
-
-
-def _stop_group(proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    """SIGTERM the server's whole process group and wait until every process in it is gone:
-    worker processes can outlive their parent, and the next server needs the port."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        proc.poll()  # reap the leader, or the group never looks empty
-        try:
-            os.killpg(proc.pid, 0)  # signal 0: is anyone in the group still alive?
-        except ProcessLookupError:
-            return
-        time.sleep(0.2)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.TransportError:
-        return False
-
-
 def in_process(model: Any, frame: pd.DataFrame, repeat: int = 200) -> dict[str, float]:
     """The model alone, no HTTP: median time of a one-row call, rows/s on 1,000-row calls."""
 
@@ -185,7 +136,7 @@ def measure(
     one, many = bodies(records, c.wrap, folder)
     print(f"  {c.name}: starting", flush=True)
     load_before = os.getloadavg()[0]
-    with running(c.cmd, c.env, c.ready, folder / f"{c.name}.log"):
+    with process.running(c.cmd, c.env, c.ready, folder / f"{c.name}.log"):
         warm = hey(c.predict, one, 3, clients, 1)  # first calls, batching optimiser's warm-up
         print(f"  {c.name}: 1 record x {clients} clients for {seconds:g} s", flush=True)
         single = hey(c.predict, one, seconds, clients, 1)

@@ -45,13 +45,14 @@ Answer = answer_type(CONFIG.spec)  # per record: a value, or a label and class p
 Answers = Annotated[list[Answer], ContentType("application/json")]  # type: ignore[valid-type]
 
 extra = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)  # GET routes BentoML lacks
+TIMEOUT_SECONDS = 30  # BentoML answers 504 for any request still running after this
 
 
 @bentoml.service(
     name="champion",
     workers=SETTINGS.serve_workers,
     http={"port": SETTINGS.port},
-    traffic={"timeout": 30},
+    traffic={"timeout": TIMEOUT_SECONDS},
     # One line per rejected request comes from RequestGuard; served ones go to the prediction log.
     logging={"access": {"enabled": False}},
     # BentoML opens an OpenTelemetry span per request even with no exporter configured (this
@@ -95,13 +96,14 @@ class ChampionService:
     @extra.post("/admin/reload")
     def reload(self, authorization: str | None = Header(default=None)) -> ReloadResult:
         """Check the registry now instead of at the next poll; answers once every worker
-        process serves what the registry names (504 if one does not confirm in 25 s)."""
+        process serves what the registry names (504 naming any that does not confirm)."""
         try:
             check_admin(self.settings.admin_token, authorization)
         except AdminRefused as refused:
             raise HTTPException(refused.status, refused.detail) from None
         try:
-            return self.runtime.reload()
+            # 5 s short of BentoML's own timeout, so the 504 can say which worker was late
+            return self.runtime.reload(timeout=TIMEOUT_SECONDS - 5)
         except FleetTimeout as late:
             raise HTTPException(504, str(late)) from None
 

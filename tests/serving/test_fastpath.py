@@ -22,7 +22,7 @@ from sklearn.preprocessing import MinMaxScaler
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, model_frame
 from lifecycle.features import build_features
 from lifecycle.serving.client import records_from_frame
-from lifecycle.serving.fastpath import compile_model
+from lifecycle.serving.fastpath import columns_of, compile_model
 from lifecycle.serving.metrics import VALUE_BUCKETS, observe_all
 from lifecycle.serving.runtime import json_inputs, to_batch
 from lifecycle.serving.schemas import record_model, records_type
@@ -37,10 +37,6 @@ def fitted(spec: DatasetSpec, rows: pd.DataFrame, features: ColumnTransformer) -
     learner = HistGradientBoostingRegressor(max_iter=20)
     model = Pipeline([("features", features), ("model", learner)])
     return model.fit(model_frame(rows, spec), rows[spec.target].to_numpy())
-
-
-def columns_of(frame: pd.DataFrame) -> dict[str, np.ndarray]:
-    return {name: frame[name].to_numpy() for name in frame.columns}
 
 
 @pytest.mark.parametrize("learner", [HistGradientBoostingRegressor(max_iter=20), Ridge()])

@@ -155,9 +155,6 @@ class Runtime:
     log: PredictionLog
     metrics: ServingMetrics
     threads: Any  # threadpoolctl limiter, undone by close()
-    # Seconds the other workers get to confirm a reload: under the service's 30 s traffic
-    # timeout, so the 504 names the late worker instead of being BentoML's generic one.
-    reload_timeout: float = 25.0
 
     @classmethod
     def start(
@@ -184,15 +181,16 @@ class Runtime:
         log = PredictionLog(settings.prediction_log)
         return cls(spec, served, follower, log, metrics, threads)
 
-    def reload(self) -> ReloadResult:
-        """Have every worker check the registry now; answer when all of them have."""
+    def reload(self, timeout: float) -> ReloadResult:
+        """Have every worker check the registry now; answer when all of them have (FleetTimeout
+        after `timeout` seconds)."""
         fleet = self.follower.fleet
         generation = fleet.request() if fleet else 0  # first: the others load while we do
         result = self.served.refresh()
         if fleet is None:
             return result
         fleet.confirm(generation, self.served.current.info.version)  # checked after the request
-        return result.model_copy(update={"workers": fleet.wait(generation, self.reload_timeout)})
+        return result.model_copy(update={"workers": fleet.wait(generation, timeout)})
 
     def predict(self, records: Sequence[RecordBase]) -> list[Prediction] | list[ClassPrediction]:
         """Predict a batch (records of one or many requests) with one model, and log it."""

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from lifecycle.entry import context, run
+from lifecycle.files import write_json
 from lifecycle.monitoring.bench import run_bench
 from lifecycle.monitoring.window import Window, make_window
-from lifecycle.stage import context, run, write_json
 
 
 def main() -> None:

@@ -8,9 +8,9 @@ import argparse
 from pathlib import Path
 
 from lifecycle.dataset import read_source
+from lifecycle.entry import context, run
 from lifecycle.monitoring.feedback import deliver_from_source
 from lifecycle.monitoring.window import add_window_args, window_arg
-from lifecycle.stage import context, run
 
 
 def main() -> None:

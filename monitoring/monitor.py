@@ -15,10 +15,11 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from lifecycle.entry import EXPECTED, context
 from lifecycle.monitoring.decision import EXIT_CODES
-from lifecycle.monitoring.monitor import REPORTS, MonitorPaths, monitor_window
+from lifecycle.monitoring.monitor import monitor_window
+from lifecycle.monitoring.paths import REPORTS, MonitorPaths
 from lifecycle.monitoring.window import resolve_window
-from lifecycle.stage import EXPECTED, context
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:

@@ -7,9 +7,9 @@ import argparse
 from pathlib import Path
 
 from lifecycle.dataset import read_source
+from lifecycle.entry import StageFailed, context, run
 from lifecycle.monitoring.simulate import load_served, period_rows, replay, resample
 from lifecycle.monitoring.window import add_window_args, window_arg
-from lifecycle.stage import StageFailed, context, run
 from lifecycle.tracking import configure
 
 

@@ -10,8 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from lifecycle.project import fresh_copy
-from lifecycle.stage import write_json
+from lifecycle.files import write_json
+from lifecycle.project_copy import fresh_copy
 
 BUDGET = {"cold_repro": 180.0, "noop_repro": 2.0}
 

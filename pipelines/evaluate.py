@@ -4,18 +4,17 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from lifecycle.evaluation import (
-    IMPORTANCE,
-    evaluate,
-    importance,
+from lifecycle.entry import context, run
+from lifecycle.files import read_frame, write_json
+from lifecycle.gate import best_candidate
+from lifecycle.stages.evaluate import IMPORTANCE, evaluate, importance
+from lifecycle.stages.evaluate_plots import (
+    plot_classification,
     plot_importance,
     plot_predicted_vs_actual,
     plot_residuals_by_hour,
     plot_timeline,
 )
-from lifecycle.plots_classification import plot_classification
-from lifecycle.promotion import best_candidate
-from lifecycle.stage import context, read_frame, run, write_json
 from lifecycle.tracking import configure, load_model, log_test_metrics, read_candidates
 
 

@@ -2,9 +2,10 @@
 
 import argparse
 
-from lifecycle.data import arrived
 from lifecycle.dataset import read_source
-from lifecycle.stage import context, run, write_frame
+from lifecycle.entry import context, run
+from lifecycle.files import write_frame
+from lifecycle.stages.ingest import arrived
 
 
 def main() -> None:

@@ -3,8 +3,9 @@
 import argparse
 from pathlib import Path
 
-from lifecycle.promotion import promote_best
-from lifecycle.stage import context, read_frame, run, write_json
+from lifecycle.entry import context, run
+from lifecycle.files import read_frame, write_json
+from lifecycle.stages.promote import promote_best
 from lifecycle.tracking import configure, data_hashes, git_commit, read_candidates
 
 

@@ -12,11 +12,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from lifecycle.entry import context
 from lifecycle.replay.loop import World, play
-from lifecycle.replay.timeline import Month, headline, publish
+from lifecycle.replay.timeline import Month, headline, publish_timeline
 from lifecycle.replay.workrepo import WorkRepo
 from lifecycle.serving import process
-from lifecycle.stage import context
 
 POLICIES = ("drift", "scheduled", "never")
 
@@ -52,7 +52,7 @@ def run_policy(policy: str, work: Path, out: Path) -> list[Month]:
         months.append(month)
         meta["seconds"] = round(time.perf_counter() - clock)  # so far, set-up included
         meta["load_average"] = [round(n, 2) for n in os.getloadavg()]  # 1, 5, 15 min
-        publish(months, meta, out)
+        publish_timeline(months, meta, out)
 
     try:
         play(world, server, replay, after)

@@ -2,8 +2,9 @@
 
 import argparse
 
-from lifecycle.data import check_classes, split_by_time, windows
-from lifecycle.stage import context, read_frame, run, write_frame
+from lifecycle.entry import context, run
+from lifecycle.files import read_frame, write_frame
+from lifecycle.stages.split import check_classes, split_by_time, windows
 
 
 def main() -> None:

@@ -4,9 +4,10 @@ import argparse
 from pathlib import Path
 
 from lifecycle.dataset import model_frame
-from lifecycle.stage import context, read_frame, run, write_json
+from lifecycle.entry import context, run
+from lifecycle.files import read_frame, write_json
+from lifecycle.stages.train import fit_all
 from lifecycle.tracking import configure, data_hashes, git_commit, log_candidate
-from lifecycle.training import fit_all
 
 
 def main() -> None:

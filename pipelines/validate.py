@@ -6,8 +6,9 @@ so DVC stops here: nothing downstream runs and the registry's champion is untouc
 
 import argparse
 
-from lifecycle.stage import StageFailed, context, read_frame, run, write_frame, write_json
-from lifecycle.validation import validate
+from lifecycle.entry import StageFailed, context, run
+from lifecycle.files import read_frame, write_frame, write_json
+from lifecycle.stages.validate import validate
 
 
 def main() -> None:

@@ -22,9 +22,9 @@ from bentoml.validators import ContentType
 from fastapi import FastAPI, Header, HTTPException
 
 from lifecycle.serving.champion import BentoSource, ModelSource, RegistrySource
-from lifecycle.serving.edge import RequestGuard, quiet_client_errors
 from lifecycle.serving.fleet import FleetTimeout
-from lifecycle.serving.metrics import count_rejection
+from lifecycle.serving.prometheus import count_rejection
+from lifecycle.serving.request_guard import RequestGuard, quiet_client_errors
 from lifecycle.serving.runtime import AdminRefused, Runtime, check_admin, service_config
 from lifecycle.serving.schemas import (
     ModelInfo,

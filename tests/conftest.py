@@ -14,10 +14,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from lifecycle.data import Splits, arrived, split_by_time
 from lifecycle.dataset import DatasetSpec, load_spec, model_frame, read_source
 from lifecycle.params import Params
 from lifecycle.settings import Settings, quiet_telemetry
+from lifecycle.stages.ingest import arrived
+from lifecycle.stages.split import Splits, split_by_time
 
 if TYPE_CHECKING:
     from lifecycle.tracking import LoggedModel
@@ -117,10 +118,10 @@ def class_spec() -> DatasetSpec:
 @pytest.fixture(scope="session")
 def class_params() -> Params:
     """Shrunken params for the classification dataset (validated against its task)."""
-    from lifecycle.params import check_task
+    from lifecycle.params import check_params_task
 
     params = make_params(**CLASSIFICATION)
-    check_task(params, "classification")
+    check_params_task(params, "classification")
     return params
 
 
@@ -163,9 +164,9 @@ def log_fitted(
     settings: Settings, spec: DatasetSpec, params: Params, splits: Splits, tmp: Path
 ) -> list[LoggedModel]:
     """Fit `params.train.candidates` and log each as an MLflow run with its reference data."""
-    from lifecycle.stage import write_frame
+    from lifecycle.files import write_frame
+    from lifecycle.stages.train import fit_all
     from lifecycle.tracking import configure, log_candidate
-    from lifecycle.training import fit_all
 
     configure(settings)
     reference = tmp / "train.parquet"
@@ -188,7 +189,7 @@ def train_and_register(
     settings: Settings, spec: DatasetSpec, params: Params, splits: Splits, tmp: Path
 ) -> str:
     """Fit one HGB candidate, log it with its reference data, and run the real gate on it."""
-    from lifecycle.promotion import promote_best
+    from lifecycle.stages.promote import promote_best
     from lifecycle.tracking import configure
 
     logged = log_fitted(settings, spec, params, splits, tmp)

@@ -8,8 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-METRICS = Path("reports/evaluate/metrics.json")
-DECISION = Path("reports/promote/decision.json")
+from lifecycle.pipeline_paths import pipeline_paths
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -61,12 +60,13 @@ def summary_table(metrics: dict[str, Any], decision: dict[str, Any]) -> str:
 
 
 def _summary(_: argparse.Namespace) -> None:
-    print(summary_table(_read(METRICS), _read(DECISION)))
+    paths = pipeline_paths()
+    print(summary_table(_read(paths.metrics), _read(paths.decision)))
 
 
 def _rollback(args: argparse.Namespace) -> None:
+    from lifecycle.entry import context
     from lifecycle.registry import rollback
-    from lifecycle.stage import context
     from lifecycle.tracking import configure, git_commit
 
     ctx = context(args.params)

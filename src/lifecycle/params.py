@@ -74,7 +74,7 @@ class GateParams(_Strict):
     """The promotion gate: absolute floors plus a margin over the current champion.
 
     Floors are named `max_<metric>` or `min_<metric>`; null switches one off. Which metrics
-    (and so which floors) are allowed depends on the dataset's task: see `check_task`.
+    (and so which floors) are allowed depends on the dataset's task: see `check_params_task`.
     """
 
     metric: GateMetric
@@ -117,7 +117,7 @@ class MonitorParams(_Strict):
     # When drift alone may trigger a retrain: always, or only while labels are too few to
     # check the error (with labels, the error is the direct evidence; drift is then a warning).
     retrain_on_drift: Literal["always", "unlabelled"] = "unlabelled"
-    metric: MonitorMetric  # which ones fit depends on the dataset's task: see `check_task`
+    metric: MonitorMetric  # which ones fit depends on the dataset's task: see `check_params_task`
     max_error_increase: float = Field(ge=0)
     sample_rows: PositiveInt
     drift: DriftParams
@@ -178,7 +178,7 @@ class ParamsError(ValueError):
     """params.yaml is invalid; the message names every bad key."""
 
 
-def check_task(params: Params, task: str) -> None:
+def check_params_task(params: Params, task: str) -> None:
     """Refuse params that do not fit the dataset's task (it lives in the dataset definition)."""
     where = f"the dataset {params.data.dataset} is a {task} task"
     problems = []

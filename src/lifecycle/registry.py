@@ -1,4 +1,6 @@
-"""The model registry and its gate: challenger, champion, promotion log and rollback."""
+"""The model registry: challenger and champion aliases, the promotion log and rollback.
+
+Whether a challenger deserves promotion is the gate's question (lifecycle.gate)."""
 
 from __future__ import annotations
 
@@ -8,82 +10,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lifecycle.metrics import AnyScores
-from lifecycle.params import GateParams
-from lifecycle.tasks import higher_is_better
-
 if TYPE_CHECKING:
     from mlflow import MlflowClient
     from mlflow.entities.model_registry import ModelVersion
 
 CHAMPION, CHALLENGER = "champion", "challenger"
 PREVIOUS = "previous_champion"  # version tag: who was champion before this one
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The gate's answer for one challenger."""
-
-    promote: bool
-    reason: str
-
-
-# How each metric reads in a gate reason: its label and number format.
-LABELS = {
-    "mae": ("MAE", ".2f"),
-    "rmse": ("RMSE", ".2f"),
-    "r2": ("R²", ".3f"),
-    "roc_auc": ("ROC AUC", ".4f"),
-    "log_loss": ("log loss", ".4f"),
-}
-
-
-def _show(metric: str, value: float) -> str:
-    fmt = LABELS.get(metric, (metric, ".4f"))[1]
-    return f"{value:{fmt}}"
-
-
-def _floor_failure(challenger: AnyScores, gate: GateParams) -> str | None:
-    """The first absolute floor the challenger breaks, as a reason; None when all hold."""
-    for key, metric, bound in gate.floors():
-        value = getattr(challenger, metric)
-        broken = value > bound if key.startswith("max_") else value < bound
-        if broken or value != value:  # NaN (e.g. ROC AUC of one class) never passes a floor
-            side = "above" if key.startswith("max_") else "below"
-            label = LABELS.get(metric, (metric.replace("_", " "), ""))[0]
-            return f"test {label} {_show(metric, value)} is {side} the floor {bound}"
-    return None
-
-
-def judge(challenger: AnyScores, champion: AnyScores | None, gate: GateParams) -> Verdict:
-    """Apply the absolute floors, then the margin over the champion (pure: no registry).
-
-    The metric says which way is better: errors and losses must drop to at most
-    (1 - margin) x the champion's; for ROC AUC / F1 the shortfall from a perfect 1 must drop
-    the same way.
-    """
-    failure = _floor_failure(challenger, gate)
-    if failure:
-        return Verdict(False, failure)
-    if champion is None:
-        return Verdict(True, "no champion yet and the floors pass")
-    metric = gate.metric
-    ours, theirs = getattr(challenger, metric), getattr(champion, metric)
-    up = higher_is_better(metric)
-    # Scores that top out at 1 take the margin on their shortfall 1 - score, like an error: a
-    # margin on the score itself would ask a champion of AUC 0.99 to be beaten by more than 1.
-    needed = 1 - (1 - theirs) * (1 - gate.margin) if up else theirs * (1 - gate.margin)
-    if (ours >= needed) if up else (ours <= needed):
-        return Verdict(
-            True,
-            f"{metric} {_show(metric, ours)} beats the champion's {_show(metric, theirs)} "
-            f"by more than {gate.margin:.0%}",
-        )
-    return Verdict(
-        False,
-        f"{metric} {_show(metric, ours)} does not beat the champion's {_show(metric, theirs)} "
-        f"by {gate.margin:.0%} (needs {'>=' if up else '<='} {_show(metric, needed)})",
-    )
 
 
 @dataclass

@@ -26,8 +26,8 @@ TRUSTED_TYPES = [
     "lifecycle.features.CalendarFeatures",
     "lifecycle.mlp.TorchMLPRegressor",
     "lifecycle.mlp.TorchMLPClassifier",
-    "lifecycle.models._clip_log1p",
-    "lifecycle.models._clip_expm1",
+    "lifecycle.target.clip_log1p",
+    "lifecycle.target.clip_expm1",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 ]
 

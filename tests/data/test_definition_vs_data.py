@@ -5,9 +5,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lifecycle.data import NotEnoughData, Splits, check_classes
 from lifecycle.dataset import DatasetSpec, SourceError, read_source
-from lifecycle.validation import validate
+from lifecycle.stages.split import NotEnoughData, Splits, check_classes
+from lifecycle.stages.validate import validate
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 from lifecycle.dataset import DatasetSpec, load_spec, read_source
-from lifecycle.validation import validate
+from lifecycle.stages.validate import validate
 
 FOLDER = ROOT / "tests/datasets"
 

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import ROOT
 from lifecycle.dataset import DatasetSpec, event_time
-from lifecycle.validation import ValidationReport, validate
+from lifecycle.stages.validate import ValidationReport, validate
 
 SHA256 = "b03a2d02e8c10f435c43c7f0b358b7e34a003afea53dbc37f0183f2763295133"
 

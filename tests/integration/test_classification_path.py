@@ -18,8 +18,8 @@ from test_pipeline_repro import set_params, sh
 
 from conftest import CLASSIFICATION, ROOT, deep_merge, state_env
 from lifecycle.dataset import DatasetSpec, load_spec, model_frame, read_source
-from lifecycle.predlog import read_predictions
-from lifecycle.project import commit_all, fresh_copy
+from lifecycle.prediction_log import read_predictions
+from lifecycle.project_copy import commit_all, fresh_copy
 from lifecycle.serving import process
 from lifecycle.serving.client import ServiceClient, records_from_frame
 

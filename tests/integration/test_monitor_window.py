@@ -15,12 +15,13 @@ import pytest
 
 from conftest import ROOT, Registry, make_params
 from lifecycle.monitoring.feedback import deliver_from_source
-from lifecycle.monitoring.monitor import MonitorPaths, MonitorResult, monitor_window
+from lifecycle.monitoring.monitor import MonitorResult, monitor_window
+from lifecycle.monitoring.paths import MonitorPaths
 from lifecycle.monitoring.simulate import period_rows, replay, resample
 from lifecycle.monitoring.window import Window, make_window
 from lifecycle.monitoring.workspace import list_runs
 from lifecycle.params import Params
-from lifecycle.predlog import LoggedPrediction, PredictionLog
+from lifecycle.prediction_log import LoggedPrediction, PredictionLog
 from lifecycle.tracking import configure, load_model
 
 JULY = make_window("2011-07-01", "2011-08-01")  # summer: far from the winter training data

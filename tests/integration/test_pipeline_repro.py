@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, SHRUNKEN, deep_merge
-from lifecycle.project import commit_all, fresh_copy
+from lifecycle.project_copy import commit_all, fresh_copy
 
 pytestmark = pytest.mark.slow
 

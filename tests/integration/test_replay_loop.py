@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, SHRUNKEN, deep_merge
-from lifecycle.project import commit_all, fresh_copy
+from lifecycle.project_copy import commit_all, fresh_copy
 from lifecycle.settings import Settings
 from lifecycle.tracking import configure, download_reference
 

@@ -6,14 +6,15 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
 from conftest import CLASSIFICATION, deep_merge, make_params
-from lifecycle.data import Splits
 from lifecycle.dataset import DatasetSpec
 from lifecycle.metrics import score_task
 from lifecycle.metrics_classification import ClassScores
 from lifecycle.mlp import TorchMLPClassifier
-from lifecycle.models import build_candidate, inner_learner
 from lifecycle.params import Params
-from lifecycle.training import Fitted, fit_all, predict
+from lifecycle.predictions import predict_frame
+from lifecycle.stages.models import build_candidate, inner_learner
+from lifecycle.stages.split import Splits
+from lifecycle.stages.train import Fitted, fit_all
 
 # A model that learnt nothing ranks at 0.5; the shipped data gives ~0.8-0.9 on validation.
 MIN_AUC = {"ridge": 0.8, "hgb": 0.8, "mlp": 0.7}  # the 5-epoch test MLP learns the least
@@ -48,7 +49,7 @@ def test_predictions_are_probabilities(
     fitted: list[Fitted], class_spec: DatasetSpec, class_splits: Splits
 ) -> None:
     for f in fitted:
-        p = predict(f.model, class_splits.test, class_spec)
+        p = predict_frame(f.model, class_splits.test, class_spec)
         assert p.between(0, 1).all() and p.nunique() > 10, f.name
         labels = f.model.predict(class_splits.test[class_spec.model_inputs])
         assert set(np.unique(labels)) <= {0, 1}
@@ -59,7 +60,9 @@ def test_boosted_trees_pass_the_gate_floors_on_the_test_window(
 ) -> None:
     hgb = next(f.model for f in fitted if f.name == "hgb")
     test = class_splits.test
-    scores = score_task("classification", test[class_spec.target], predict(hgb, test, class_spec))
+    scores = score_task(
+        "classification", test[class_spec.target], predict_frame(hgb, test, class_spec)
+    )
     gate = class_params.gate
     assert gate.min_roc_auc is not None and gate.max_log_loss is not None
     assert scores.roc_auc >= gate.min_roc_auc and scores.log_loss <= gate.max_log_loss
@@ -70,8 +73,8 @@ def test_more_load_per_courier_means_more_risk(
 ) -> None:
     hgb = next(f.model for f in fitted if f.name == "hgb")
     rows = class_splits.val.head(48).copy()
-    calm = predict(hgb, rows.assign(orders=10, couriers=6), class_spec)
-    rushed = predict(hgb, rows.assign(orders=40, couriers=6), class_spec)
+    calm = predict_frame(hgb, rows.assign(orders=10, couriers=6), class_spec)
+    rushed = predict_frame(hgb, rows.assign(orders=40, couriers=6), class_spec)
     assert rushed.mean() > calm.mean() + 0.2
 
 

@@ -6,11 +6,12 @@ import pytest
 from sklearn.pipeline import Pipeline
 
 from conftest import make_params
-from lifecycle.data import Splits
 from lifecycle.dataset import DatasetSpec
 from lifecycle.metrics import score
 from lifecycle.params import Params
-from lifecycle.training import fit_all, fit_candidate, predict
+from lifecycle.predictions import predict_frame
+from lifecycle.stages.split import Splits
+from lifecycle.stages.train import fit_all, fit_candidate
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def test_every_candidate_beats_predicting_the_mean(
 def test_boosted_trees_pass_the_quality_floors_on_the_test_window(
     hgb: Pipeline, spec: DatasetSpec, params: Params, splits: Splits
 ) -> None:
-    scores = score(splits.test[spec.target], predict(hgb, splits.test, spec))
+    scores = score(splits.test[spec.target], predict_frame(hgb, splits.test, spec))
     assert scores.r2 >= params.gate.min_r2 and scores.mae <= params.gate.max_mae
 
 
@@ -72,4 +73,4 @@ def test_same_seed_gives_identical_metrics(spec: DatasetSpec, splits: Splits) ->
 
 
 def test_predictions_are_never_negative(hgb: Pipeline, spec: DatasetSpec, splits: Splits) -> None:
-    assert (predict(hgb, splits.test, spec) >= 0).all()
+    assert (predict_frame(hgb, splits.test, spec) >= 0).all()

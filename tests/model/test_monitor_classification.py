@@ -24,8 +24,8 @@ from lifecycle.monitoring.frames import (
     positive_class,
 )
 from lifecycle.monitoring.performance import error_increase
-from lifecycle.outputs import check_task, predict_outputs
 from lifecycle.params import Params
+from lifecycle.predictions import check_model_task, predict_outputs
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +36,7 @@ def deliveries() -> DatasetSpec:
 
 def predicted(model: Pipeline, rows: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
     """Rows with the classifier's P(late) and label, as the log and the reference hold them."""
-    out = predict_outputs(model, model_frame(rows, spec), check_task(model, spec, "1"))
+    out = predict_outputs(model, model_frame(rows, spec), check_model_task(model, spec, "1"))
     return rows.assign(**{PREDICTION: out.prediction, LABEL: out.labels})
 
 

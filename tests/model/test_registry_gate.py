@@ -6,13 +6,14 @@ from pathlib import Path
 import pytest
 
 from conftest import Registry, make_params, state_env
-from lifecycle.data import Splits
 from lifecycle.dataset import DatasetSpec, model_frame
-from lifecycle.promotion import promote_best, score_champion
+from lifecycle.entry import StageFailed
+from lifecycle.files import write_frame
 from lifecycle.registry import CHALLENGER, current, rollback
-from lifecycle.stage import StageFailed, write_frame
+from lifecycle.stages.promote import promote_best, score_champion
+from lifecycle.stages.split import Splits
+from lifecycle.stages.train import fit_all
 from lifecycle.tracking import LoggedModel, configure, log_candidate
-from lifecycle.training import fit_all
 
 
 def test_better_promoted_worse_refused_rollback_restores(

@@ -19,8 +19,8 @@ from sklearn.pipeline import Pipeline
 
 from lifecycle.dataset import DatasetSpec, model_frame, read_source
 from lifecycle.features import build_features
-from lifecycle.outputs import check_task
-from lifecycle.predlog import read_predictions
+from lifecycle.prediction_log import read_predictions
+from lifecycle.predictions import check_model_task
 from lifecycle.serving.champion import Champion
 from lifecycle.serving.client import records_from_frame
 from lifecycle.serving.fastpath import compile_model
@@ -65,7 +65,7 @@ class FittedSource:
         return INFO.version
 
     def load(self, version: str) -> Champion:
-        classes = check_task(self.model, self.spec, version)
+        classes = check_model_task(self.model, self.spec, version)
         return Champion(self.model, INFO, classes, compile_model(self.model, self.spec))
 
 
@@ -104,4 +104,4 @@ def test_a_model_of_the_other_task_is_refused(class_spec: DatasetSpec, rows: pd.
     regressor = Pipeline([("features", build_features(class_spec)), ("model", learner)])
     regressor.fit(model_frame(rows.head(200), class_spec), rows.head(200)[class_spec.target])
     with pytest.raises(ValueError, match=r"v7 is a regression model.*says task: classification"):
-        check_task(regressor, class_spec, "7")
+        check_model_task(regressor, class_spec, "7")

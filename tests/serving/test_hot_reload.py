@@ -17,11 +17,11 @@ from bad_inputs import GOOD, bad_inputs
 from serving_helpers import Answer, Load, start_server
 
 from conftest import log_fitted, make_params, state_env, train_and_register
-from lifecycle.data import Splits
 from lifecycle.dataset import DatasetSpec
-from lifecycle.predlog import read_predictions
+from lifecycle.prediction_log import read_predictions
 from lifecycle.registry import CHAMPION, register
 from lifecycle.settings import Settings
+from lifecycle.stages.split import Splits
 from lifecycle.tracking import configure
 
 pytestmark = pytest.mark.slow

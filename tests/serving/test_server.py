@@ -15,7 +15,7 @@ from serving_helpers import Server, start_server
 
 from conftest import Registry
 from lifecycle.dataset import model_frame
-from lifecycle.predlog import read_predictions
+from lifecycle.prediction_log import read_predictions
 from lifecycle.serving.client import ServiceClient, ServiceError, records_from_frame
 from lifecycle.settings import Settings
 from lifecycle.tracking import configure, load_model

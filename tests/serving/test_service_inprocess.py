@@ -17,7 +17,7 @@ from serving_helpers import load_service
 
 from conftest import Registry
 from lifecycle.dataset import model_frame
-from lifecycle.predlog import read_predictions
+from lifecycle.prediction_log import read_predictions
 from lifecycle.serving.client import records_from_frame
 from lifecycle.serving.schemas import record_model, records_type
 from lifecycle.settings import get_settings

@@ -14,7 +14,7 @@ from serving_helpers import Versions
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, model_frame
 from lifecycle.serving.champion import ServedModel, describe
 from lifecycle.serving.client import records_from_frame
-from lifecycle.serving.edge import describe_errors, field_path
+from lifecycle.serving.request_guard import describe_errors, field_path
 from lifecycle.serving.runtime import AdminRefused, check_admin, log_rows, to_batch
 from lifecycle.serving.schemas import ModelInfo, record_model, records_type
 

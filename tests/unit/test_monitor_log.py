@@ -21,7 +21,7 @@ from lifecycle.monitoring.window import (
     read_window,
     resolve_window,
 )
-from lifecycle.predlog import LoggedPrediction, connect, write_rows
+from lifecycle.prediction_log import LoggedPrediction, connect, write_rows
 
 
 def log_rows(times: list[str], inputs: dict[str, float] | str, version: str = "1") -> list:

@@ -4,7 +4,7 @@ import json
 import threading
 from pathlib import Path
 
-from lifecycle.predlog import LoggedPrediction, PredictionLog, read_predictions
+from lifecycle.prediction_log import LoggedPrediction, PredictionLog, read_predictions
 
 
 def row(request: str, hour: int) -> LoggedPrediction:

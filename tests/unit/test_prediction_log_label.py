@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from lifecycle.predlog import TABLE, LoggedPrediction, PredictionLog, read_predictions
+from lifecycle.prediction_log import TABLE, LoggedPrediction, PredictionLog, read_predictions
 
 # The table as the service wrote it before classifiers were served (no predicted_label).
 OLD_SCHEMA = f"""

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from conftest import CLASSIFICATION, ROOT, deep_merge, make_params
 from lifecycle.dataset import DatasetSpec
-from lifecycle.params import ParamsError, check_task, load_params
+from lifecycle.params import ParamsError, check_params_task, load_params
 
 
 def raw_deliveries() -> dict[str, Any]:
@@ -17,8 +17,8 @@ def raw_deliveries() -> dict[str, Any]:
 
 def test_shipped_definitions_and_params_fit_their_tasks() -> None:
     assert DatasetSpec.model_validate(raw_deliveries()).task == "classification"
-    check_task(load_params(ROOT / "params.yaml"), "regression")
-    check_task(make_params(**CLASSIFICATION), "classification")
+    check_params_task(load_params(ROOT / "params.yaml"), "regression")
+    check_params_task(make_params(**CLASSIFICATION), "classification")
 
 
 def test_classification_target_must_be_declared_binary() -> None:
@@ -40,7 +40,7 @@ def test_target_cannot_be_a_date() -> None:
 
 def test_regression_params_on_a_classification_dataset_name_every_key() -> None:
     with pytest.raises(ParamsError) as err:
-        check_task(make_params(), "classification")
+        check_params_task(make_params(), "classification")
     text = str(err.value)
     assert "classification task" in text
     assert "gate.metric: 'mae' does not fit; use roc_auc | log_loss | f1 | brier" in text
@@ -51,7 +51,7 @@ def test_regression_params_on_a_classification_dataset_name_every_key() -> None:
 def test_classification_metric_on_a_regression_dataset() -> None:
     params = make_params(gate={"metric": "roc_auc", "min_roc_auc": 0.7})
     with pytest.raises(ParamsError) as err:
-        check_task(params, "regression")
+        check_params_task(params, "regression")
     assert "regression task" in str(err.value)
     assert "gate.metric: 'roc_auc' does not fit; use mae | rmse" in str(err.value)
     assert "gate.min_roc_auc: a floor on roc_auc does not fit" in str(err.value)

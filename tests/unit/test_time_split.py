@@ -4,8 +4,9 @@ import pandas as pd
 import pytest
 
 from conftest import make_params
-from lifecycle.data import NotEnoughData, arrived, split_by_time, windows
 from lifecycle.dataset import EVENT_TIME
+from lifecycle.stages.ingest import arrived
+from lifecycle.stages.split import NotEnoughData, split_by_time, windows
 
 
 def test_arrived_stops_before_as_of_but_keeps_unparsable_rows(source: pd.DataFrame) -> None:

@@ -24,21 +24,21 @@ from typing import Any
 import pandas as pd
 
 from lifecycle.dataset import read_source
+from lifecycle.entry import Context, StageFailed
 from lifecycle.monitoring.drift import run_report, summarize
 from lifecycle.monitoring.feedback import deliver_from_source
 from lifecycle.monitoring.frames import monitor_frame, monitored_columns, sample
 from lifecycle.monitoring.monitor import (
-    MonitorPaths,
     Observed,
-    evaluate,
+    evaluate_window,
     monitor_window,
-    observe,
+    observe_window,
 )
-from lifecycle.monitoring.publish import publish
+from lifecycle.monitoring.paths import MonitorPaths
+from lifecycle.monitoring.publish import publish_window
 from lifecycle.monitoring.simulate import load_served, period_rows, replay, resample
 from lifecycle.monitoring.summary import MonitorSummary
 from lifecycle.monitoring.window import Window
-from lifecycle.stage import Context, StageFailed
 from lifecycle.tracking import configure
 
 
@@ -105,10 +105,14 @@ def stage_timings(
     """Where a sampled decision spends its time: reading, Evidently + adapter, writing."""
     limits = ctx.params.monitor
     read, obs = timed(
-        lambda: observe(window, ctx.spec, ctx.params, ctx.settings, paths, limits.sample_rows)
+        lambda: observe_window(
+            window, ctx.spec, ctx.params, ctx.settings, paths, limits.sample_rows
+        )
     )
-    evaluated, (snapshot, _, _) = timed(lambda: evaluate(obs, window, ctx.spec, ctx.params, True))
-    written, _ = timed(lambda: publish(summary, snapshot, window, paths, limits))
+    evaluated, (snapshot, _, _) = timed(
+        lambda: evaluate_window(obs, window, ctx.spec, ctx.params, True)
+    )
+    written, _ = timed(lambda: publish_window(summary, snapshot, window, paths, limits))
     stages = {"stage_read_window": read, "stage_evaluate": evaluated, "stage_publish": written}
     return stages, obs
 

@@ -29,7 +29,7 @@ class Evidence:
 
 
 @dataclass(frozen=True)
-class Verdict:
+class MonitorVerdict:
     """The decision, why, and the exit code that carries it."""
 
     decision: Status
@@ -46,7 +46,7 @@ def enough_rows(rows: int, limits: MonitorParams) -> bool:
     return rows >= limits.min_rows
 
 
-def decide(evidence: Evidence, limits: MonitorParams) -> Verdict:
+def decide(evidence: Evidence, limits: MonitorParams) -> MonitorVerdict:
     """Retrain if any signal fires; ok only if every signal was checked and none fired.
 
     A signal that could not be checked (too few rows, no labels) never raises an alarm: the
@@ -54,9 +54,9 @@ def decide(evidence: Evidence, limits: MonitorParams) -> Verdict:
     on its own only while the error cannot be checked, unless `retrain_on_drift` is "always".
     """
     if evidence.problems:
-        return Verdict("insufficient_data", list(evidence.problems))
+        return MonitorVerdict("insufficient_data", list(evidence.problems))
     if not enough_rows(evidence.rows, limits):
-        return Verdict(
+        return MonitorVerdict(
             "insufficient_data",
             [
                 f"only {evidence.rows} predictions in the window; monitor.min_rows is "
@@ -67,10 +67,10 @@ def decide(evidence: Evidence, limits: MonitorParams) -> Verdict:
     checks = [_drift_decides(_drift(evidence.drift, limits), perf[0], limits), perf]
     reasons = [text for _, text in checks]
     if any(state == "fired" for state, _ in checks):
-        return Verdict("retrain", reasons)
+        return MonitorVerdict("retrain", reasons)
     if any(state == "unknown" for state, _ in checks):
-        return Verdict("insufficient_data", reasons)
-    return Verdict("ok", reasons)
+        return MonitorVerdict("insufficient_data", reasons)
+    return MonitorVerdict("ok", reasons)
 
 
 State = Literal["fired", "quiet", "unknown"]

@@ -7,13 +7,12 @@ around it is monitoring/monitor.py.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from lifecycle.dataset import DatasetSpec
-from lifecycle.monitoring.decision import Evidence, Verdict, decide, enough_rows
+from lifecycle.monitoring.decision import Evidence, MonitorVerdict, decide, enough_rows
 from lifecycle.monitoring.drift import ReportSummary, run_report, summarize
 from lifecycle.monitoring.feedback import attach_labels, read_labels
 from lifecycle.monitoring.frames import (
@@ -23,38 +22,15 @@ from lifecycle.monitoring.frames import (
     sample,
     schema_problems,
 )
+from lifecycle.monitoring.paths import MonitorPaths
 from lifecycle.monitoring.performance import PerformanceCheck, check_performance
-from lifecycle.monitoring.publish import publish
-from lifecycle.monitoring.reference import ReferenceMissing, ServedModel, reference_frame
-from lifecycle.monitoring.reference import served_model as lookup_model
+from lifecycle.monitoring.publish import publish_window
+from lifecycle.monitoring.reference import MonitoredModel, ReferenceMissing, reference_frame
+from lifecycle.monitoring.reference import monitored_model as lookup_model
 from lifecycle.monitoring.summary import MonitorSummary, RowCounts
 from lifecycle.monitoring.window import LogError, LoggedWindow, Window, read_window
 from lifecycle.params import MonitorParams, Params
 from lifecycle.settings import Settings
-
-REPORTS = Path("reports/monitoring")
-
-
-@dataclass(frozen=True)
-class MonitorPaths:
-    """Where monitoring reads and writes. `reports=None` writes nothing but returns the result."""
-
-    log: Path
-    feedback: Path
-    state: Path  # cached reference data (training rows + predictions) per model run
-    reports: Path | None = None
-    workspace: Path | None = None
-
-    @classmethod
-    def default(cls, settings: Settings, reports: Path = REPORTS) -> MonitorPaths:
-        """The project's standard locations (state/ and reports/monitoring/)."""
-        return cls(
-            settings.prediction_log,
-            settings.feedback_store,
-            settings.monitoring_state,
-            reports,
-            settings.evidently_workspace,
-        )
 
 
 @dataclass
@@ -72,7 +48,7 @@ class Observed:
     logged: LoggedWindow
     current: pd.DataFrame  # predictions of the monitored version (labels attached)
     served_as: tuple[str, str] | None = None  # (model name, version) as the log names it
-    model: ServedModel | None = None  # that version, found in the registry
+    model: MonitoredModel | None = None  # that version, found in the registry
     reference: pd.DataFrame | None = None
     versions: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
@@ -90,21 +66,25 @@ def monitor_window(
     """Compare a window of logged predictions with the served model's reference and decide."""
     limits = params.monitor
     sample_rows = limits.sample_rows if sample_large else None
-    obs = observe(window, spec, params, settings, paths, sample_rows)
+    obs = observe_window(window, spec, params, settings, paths, sample_rows)
     snapshot, report, perf = None, None, None
     if obs.model is not None and obs.reference is not None:
-        snapshot, report, perf = evaluate(obs, window, spec, params, sample_large)
+        snapshot, report, perf = evaluate_window(obs, window, spec, params, sample_large)
     labelled = int(obs.current[spec.target].notna().sum()) if spec.target in obs.current else 0
     drift = report.drift if report else None
     evidence = Evidence(len(obs.current), labelled, tuple(obs.problems), drift, perf)
     summary = _summary(window, obs, evidence, decide(evidence, limits), limits)
     if paths.reports is not None:
-        summary = publish(summary, snapshot, window, paths, limits)
+        summary = publish_window(summary, snapshot, window, paths, limits)
     return MonitorResult(summary, snapshot)
 
 
 def _summary(
-    window: Window, obs: Observed, evidence: Evidence, verdict: Verdict, limits: MonitorParams
+    window: Window,
+    obs: Observed,
+    evidence: Evidence,
+    verdict: MonitorVerdict,
+    limits: MonitorParams,
 ) -> MonitorSummary:
     """The typed summary of a window: counts, drift, performance and the decision."""
     drift, perf = evidence.drift, evidence.performance
@@ -135,7 +115,7 @@ def _summary(
     )
 
 
-def observe(
+def observe_window(
     window: Window,
     spec: DatasetSpec,
     params: Params,
@@ -191,7 +171,7 @@ def _served_rows(logged: LoggedWindow) -> Observed:
     return obs
 
 
-def evaluate(
+def evaluate_window(
     obs: Observed, window: Window, spec: DatasetSpec, params: Params, sample_large: bool
 ) -> tuple[Any, ReportSummary, PerformanceCheck | None]:
     """Run the Evidently report on the window and read it back; add slices when labelled."""

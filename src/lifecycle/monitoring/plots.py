@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from lifecycle.figures import figure
 from lifecycle.monitoring.summary import MonitorSummary
 from lifecycle.params import MonitorParams
 from lifecycle.tasks import higher_is_better
@@ -70,21 +71,14 @@ TITLE = "Monitored windows by start (green ok, red retrain, grey insufficient da
 
 def plot_history(entries: list[HistoryEntry], limits: MonitorParams, png: Path) -> Path:
     """Two panels over the windows: share of drifted features, and error vs validation."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display
-    import matplotlib.pyplot as plt
-
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
-    _draw_drift(top, entries, limits)
-    _draw_error(bottom, entries, limits)
-    for ax in (top, bottom):
-        ax.legend(fontsize=8, loc="upper left")
-        ax.grid(alpha=0.3)
-    fig.autofmt_xdate()
-    png.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    with figure(png, (9, 6), dpi=110, bbox_inches="tight", nrows=2, sharex=True) as (fig, axes):
+        top, bottom = axes
+        _draw_drift(top, entries, limits)
+        _draw_error(bottom, entries, limits)
+        for ax in (top, bottom):
+            ax.legend(fontsize=8, loc="upper left")
+            ax.grid(alpha=0.3)
+        fig.autofmt_xdate()
     return png
 
 

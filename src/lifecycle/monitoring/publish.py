@@ -4,21 +4,19 @@ and the run in the Evidently workspace."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from lifecycle.monitoring.paths import MonitorPaths
 from lifecycle.monitoring.plots import SUMMARY, plot_history, read_history
 from lifecycle.monitoring.summary import MonitorSummary
 from lifecycle.monitoring.window import Window
 from lifecycle.params import MonitorParams
 
-if TYPE_CHECKING:
-    from lifecycle.monitoring.monitor import MonitorPaths
-
 LATEST = "latest.json"  # always the summary of the newest monitoring run
 HISTORY_PNG = "history.png"
 
 
-def publish(
+def publish_window(
     summary: MonitorSummary,
     snapshot: Any | None,
     window: Window,

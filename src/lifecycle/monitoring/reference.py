@@ -11,7 +11,7 @@ import pandas as pd
 
 from lifecycle.dataset import DatasetSpec, model_frame
 from lifecycle.monitoring.frames import LABEL, PREDICTION, schema_problems
-from lifecycle.outputs import model_classes, predict_outputs
+from lifecycle.predictions import model_classes, predict_outputs
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -22,7 +22,7 @@ class ReferenceMissing(LookupError):
 
 
 @dataclass(frozen=True)
-class ServedModel:
+class MonitoredModel:
     """The registry version that served a window, and how it scored on validation."""
 
     name: str
@@ -36,7 +36,7 @@ class ServedModel:
         return f"models:/{self.name}/{self.version}"
 
 
-def served_model(client: MlflowClient, name: str, version: str) -> ServedModel:
+def monitored_model(client: MlflowClient, name: str, version: str) -> MonitoredModel:
     """Look a logged (name, version) up in the registry, with its run's validation metrics."""
     from mlflow.exceptions import MlflowException
 
@@ -51,10 +51,10 @@ def served_model(client: MlflowClient, name: str, version: str) -> ServedModel:
     if not run_id:
         raise ReferenceMissing(f"model {name} v{version} has no training run to take data from")
     val = {k.removeprefix("val_"): v for k, v in metrics.items() if k.startswith("val_")}
-    return ServedModel(name, str(version), run_id, val)
+    return MonitoredModel(name, str(version), run_id, val)
 
 
-def reference_frame(model: ServedModel, spec: DatasetSpec, cache: Path) -> pd.DataFrame:
+def reference_frame(model: MonitoredModel, spec: DatasetSpec, cache: Path) -> pd.DataFrame:
     """The model's training rows plus its predictions on them; cached per run under `cache`."""
     path = cache / f"{model.run_id}.parquet"
     if path.exists():

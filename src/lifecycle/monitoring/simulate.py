@@ -18,8 +18,8 @@ import pandas as pd
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, model_frame
 from lifecycle.monitoring.window import Window
-from lifecycle.outputs import Outputs, model_classes, predict_outputs
-from lifecycle.predlog import LoggedPrediction, PredictionLog
+from lifecycle.prediction_log import LoggedPrediction, PredictionLog
+from lifecycle.predictions import Predictions, model_classes, predict_outputs
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -42,8 +42,8 @@ def resample(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
     return picked.sort_values(EVENT_TIME, kind="stable").reset_index(drop=True)
 
 
-def predict_timed(model: Pipeline, inputs: pd.DataFrame) -> tuple[Outputs, np.ndarray]:
-    """Outputs (a classifier's: P(positive) and label, as the service logs them) and per-row
+def predict_timed(model: Pipeline, inputs: pd.DataFrame) -> tuple[Predictions, np.ndarray]:
+    """Predictions (a classifier's: P(positive) and label, as the service logs them) and per-row
     latency in milliseconds, predicting in chunks."""
     classes = model_classes(model)
     outs, latency = [], []
@@ -54,9 +54,11 @@ def predict_timed(model: Pipeline, inputs: pd.DataFrame) -> tuple[Outputs, np.nd
         per_row = (time.perf_counter() - began) * 1000 / max(len(chunk), 1)
         latency.append(np.full(len(chunk), per_row))
     if not outs:
-        return Outputs(np.empty(0)), np.empty(0)
+        return Predictions(np.empty(0)), np.empty(0)
     labels = np.concatenate([o.labels for o in outs if o.labels is not None]) if classes else None
-    return Outputs(np.concatenate([o.prediction for o in outs]), labels), np.concatenate(latency)
+    return Predictions(np.concatenate([o.prediction for o in outs]), labels), np.concatenate(
+        latency
+    )
 
 
 def logged_rows(

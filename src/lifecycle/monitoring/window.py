@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from lifecycle.dataset import EVENT_TIME
-from lifecycle.predlog import COLUMNS, TABLE
+from lifecycle.prediction_log import COLUMNS, TABLE
 
 
 class LogError(ValueError):

@@ -13,7 +13,6 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 from sklearn.pipeline import Pipeline
@@ -22,6 +21,8 @@ from tqdm.auto import tqdm
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, load_spec, read_source
 from lifecycle.metrics import score
 from lifecycle.params import Params, ReplayParams, load_params
+from lifecycle.pipeline_paths import pipeline_paths
+from lifecycle.predictions import predict_frame
 from lifecycle.registry import current
 from lifecycle.replay.policy import should_retrain
 from lifecycle.replay.timeline import Month, Retrain
@@ -30,9 +31,6 @@ from lifecycle.replay.workrepo import WorkRepo
 from lifecycle.serving.process import Server
 from lifecycle.settings import Settings
 from lifecycle.tracking import configure, load_model
-from lifecycle.training import predict
-
-DECISION = Path("reports/promote/decision.json")  # the promote stage's output, in the work repo
 
 
 def months(start: dt.date, end: dt.date) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
@@ -86,7 +84,7 @@ def retrain(world: World, as_of: dt.date) -> Retrain:
     if not run.ok:
         outcome = Retrain(as_of.isoformat(), "failed", None, run.failure())
     else:
-        decision = json.loads((world.repo.path / DECISION).read_text())
+        decision = json.loads(pipeline_paths(world.repo.path).decision.read_text())
         outcome = Retrain(
             as_of.isoformat(),
             decision["action"],
@@ -111,7 +109,7 @@ def play(world: World, server: Server, replay: ReplayParams, on_month: Progress)
         served = world.champion_version()
         clock, cpu = time.perf_counter(), time.process_time()
         traffic = send_month(server.url, rows, world.spec, replay.clients)
-        month = observe(world, start, end, rows, traffic, never, served)
+        month = observe_month(world, start, end, rows, traffic, never, served)
         month.seconds["traffic"] = round(traffic.seconds, 1)
         month.seconds["monitor"] = round(time.perf_counter() - clock - traffic.seconds, 1)
         month.seconds["replay_cpu"] = round(time.process_time() - cpu, 1)
@@ -127,7 +125,7 @@ def play(world: World, server: Server, replay: ReplayParams, on_month: Progress)
     return done
 
 
-def observe(
+def observe_month(
     world: World,
     start: pd.Timestamp,
     end: pd.Timestamp,
@@ -138,7 +136,8 @@ def observe(
 ) -> Month:
     """After the month: deliver its labels, monitor it, and score served vs never-retrained."""
     from lifecycle.monitoring.feedback import deliver_from_source
-    from lifecycle.monitoring.monitor import MonitorPaths, monitor_window
+    from lifecycle.monitoring.monitor import monitor_window
+    from lifecycle.monitoring.paths import MonitorPaths
     from lifecycle.monitoring.window import Window
 
     window = Window(start, end)
@@ -150,7 +149,7 @@ def observe(
     served_mae = (
         score(target[answered], traffic.predictions[answered]).mae if answered.any() else None
     )
-    counterfactual = score(target, predict(never, rows, world.spec)).mae
+    counterfactual = score(target, predict_frame(never, rows, world.spec)).mae
     return Month(
         month=f"{start:%Y-%m}",
         served_version=served,

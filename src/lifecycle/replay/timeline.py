@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lifecycle.figures import figure
+
 
 @dataclass
 class Retrain:
@@ -80,7 +82,7 @@ def headline(months: list[Month]) -> Headline:
     )
 
 
-def write_json(months: list[Month], meta: dict[str, Any], path: Path) -> None:
+def write_timeline_json(months: list[Month], meta: dict[str, Any], path: Path) -> None:
     """timeline.json: metadata, headline and every month."""
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {
@@ -103,7 +105,7 @@ def _event(m: Month) -> str:
     return f"{text} v{r.version} ({r.reason})" if r.version else f"{text} ({r.reason})"
 
 
-def markdown(months: list[Month], meta: dict[str, Any]) -> str:
+def timeline_markdown(months: list[Month], meta: dict[str, Any]) -> str:
     """A readable page: headline, then one table row per month."""
     h = headline(months)
     lines = [
@@ -130,45 +132,37 @@ def markdown(months: list[Month], meta: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def plot(months: list[Month], path: Path, title: str) -> None:
+def plot_months(months: list[Month], path: Path, title: str) -> None:
     """Served vs never-retrained MAE per month, drift share below, retrains marked."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     x = list(range(len(months)))
-    fig, (top, bottom) = plt.subplots(
-        2, 1, figsize=(11, 6), sharex=True, gridspec_kw={"height_ratios": [2, 1]}
-    )
-    top.plot(x, [m.served_mae for m in months], marker="o", label="served (with retraining)")
-    top.plot(
-        x,
-        [m.counterfactual_mae for m in months],
-        marker="x",
-        linestyle="--",
-        label="never retrained",
-    )
-    for i, m in enumerate(months):
-        if m.retrain:
-            color = "green" if m.retrain.outcome == "promote" else "red"
-            top.axvline(i + 0.5, color=color, alpha=0.3)
-    top.plot([], [], color="green", alpha=0.3, label="retrain promoted")  # legend entries
-    top.plot([], [], color="red", alpha=0.3, label="retrain refused or failed")
-    top.set(ylabel="MAE (rentals/hour)", title=title)
-    top.legend()
-    bottom.bar(x, [m.drift_share or 0 for m in months], color="gray")
-    bottom.set(ylabel="drift share", ylim=(0, 1))
-    bottom.set_xticks(x, [m.month for m in months], rotation=60)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    panels: dict[str, Any] = {"nrows": 2, "sharex": True, "gridspec_kw": {"height_ratios": [2, 1]}}
+    with figure(path, (11, 6), **panels) as (_, (top, bottom)):
+        top.plot(x, [m.served_mae for m in months], marker="o", label="served (with retraining)")
+        top.plot(
+            x,
+            [m.counterfactual_mae for m in months],
+            marker="x",
+            linestyle="--",
+            label="never retrained",
+        )
+        for i, m in enumerate(months):
+            if m.retrain:
+                color = "green" if m.retrain.outcome == "promote" else "red"
+                top.axvline(i + 0.5, color=color, alpha=0.3)
+        top.plot([], [], color="green", alpha=0.3, label="retrain promoted")  # legend entries
+        top.plot([], [], color="red", alpha=0.3, label="retrain refused or failed")
+        top.set(ylabel="MAE (rentals/hour)", title=title)
+        top.legend()
+        bottom.bar(x, [m.drift_share or 0 for m in months], color="gray")
+        bottom.set(ylabel="drift share", ylim=(0, 1))
+        bottom.set_xticks(x, [m.month for m in months], rotation=60)
 
 
-def publish(months: list[Month], meta: dict[str, Any], out: Path) -> None:
+def publish_timeline(months: list[Month], meta: dict[str, Any], out: Path) -> None:
     """Write timeline.json, timeline.md and timeline.png into `out`."""
-    write_json(months, meta, out / "timeline.json")
-    (out / "timeline.md").write_text(markdown(months, meta))
+    write_timeline_json(months, meta, out / "timeline.json")
+    (out / "timeline.md").write_text(timeline_markdown(months, meta))
     if months:
-        plot(months, out / "timeline.png", f"Served vs never-retrained ({meta.get('policy')})")
+        plot_months(
+            months, out / "timeline.png", f"Served vs never-retrained ({meta.get('policy')})"
+        )

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lifecycle.project import commit_all, fresh_copy
+from lifecycle.project_copy import commit_all, fresh_copy
 
 AS_OF = re.compile(r"""^(\s*as_of:\s*)["']?[0-9-]+["']?""", re.MULTILINE)
 

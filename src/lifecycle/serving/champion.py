@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from lifecycle.dataset import DatasetSpec
-from lifecycle.outputs import check_task
+from lifecycle.predictions import check_model_task
 from lifecycle.registry import CHAMPION, current
 from lifecycle.serving.schemas import ModelInfo, ReloadResult
 from lifecycle.settings import Settings
@@ -124,7 +124,7 @@ class RegistrySource:
 
         model = load_model(f"models:/{self.name}/{version}")
         check_inputs(model, self.spec, version)
-        classes = check_task(model, self.spec, version)
+        classes = check_model_task(model, self.spec, version)
         return Champion(model, self.describe(version), classes, compile_model(model, self.spec))
 
 
@@ -148,7 +148,7 @@ class BentoSource:
         model = mlflow.sklearn.load_model(self.bento_model.path_of("mlflow_model"))
         check_inputs(model, self.spec, version)
         info = self.info.model_copy(update={"source": "bento", "loaded_at": now_iso()})
-        classes = check_task(model, self.spec, version)
+        classes = check_model_task(model, self.spec, version)
         return Champion(model, info, classes, compile_model(model, self.spec))
 
 

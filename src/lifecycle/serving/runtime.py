@@ -21,12 +21,12 @@ import pandas as pd
 from pydantic_core import to_json  # 3-4x faster than json.dumps; this runs once per row served
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, load_spec
-from lifecycle.outputs import predict_outputs
 from lifecycle.params import load_params
-from lifecycle.predlog import LoggedPrediction, PredictionLog
+from lifecycle.prediction_log import LoggedPrediction, PredictionLog
+from lifecycle.predictions import predict_outputs
 from lifecycle.serving.champion import Champion, ModelSource, ServedModel, now_iso
 from lifecycle.serving.fleet import Fleet, Follower
-from lifecycle.serving.metrics import ServingMetrics, serving_metrics
+from lifecycle.serving.prometheus import ServingMetrics, serving_metrics
 from lifecycle.serving.schemas import (
     ClassPrediction,
     ModelInfo,

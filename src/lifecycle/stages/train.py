@@ -1,4 +1,4 @@
-"""Fit every candidate on the training window and score it on validation."""
+"""Stage `train`: fit every candidate on the training window and score it on validation."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from tqdm.auto import tqdm
 
 from lifecycle.dataset import DatasetSpec, model_frame
 from lifecycle.metrics import AnyScores, Scores, score_task
-from lifecycle.models import build_candidate
 from lifecycle.params import Candidate, Params
+from lifecycle.predictions import predict_frame
+from lifecycle.stages.models import build_candidate
 
 
 @dataclass
@@ -32,16 +33,6 @@ def fit_candidate(
     return model.fit(model_frame(train, spec), train[spec.target].to_numpy(dtype=dtype))
 
 
-def predict(model: Pipeline, frame: pd.DataFrame, spec: DatasetSpec) -> pd.Series:
-    """Predictions for the rows of a frame, aligned with it: P(class 1) for classification."""
-    inputs = model_frame(frame, spec)
-    if spec.task == "classification":
-        values = model.predict_proba(inputs)[:, 1]
-    else:
-        values = model.predict(inputs)
-    return pd.Series(values, index=frame.index, name="prediction")
-
-
 def _line(name: str, val: AnyScores) -> str:
     if isinstance(val, Scores):
         return f"  {name:<6} val MAE {val.mae:8.2f}  R² {val.r2:6.3f}"
@@ -55,7 +46,7 @@ def fit_all(
     fitted = []
     for name in params.train.candidates:
         model = fit_candidate(name, spec, params, train)
-        val_scores = score_task(spec.task, val[spec.target], predict(model, val, spec))
+        val_scores = score_task(spec.task, val[spec.target], predict_frame(model, val, spec))
         tqdm.write(_line(name, val_scores))
         fitted.append(Fitted(name, model, val_scores))
     return fitted

@@ -1,4 +1,4 @@
-"""Pure data steps: what has arrived by a date, and time-ordered splits."""
+"""Stage `split`: train / validation / test windows by event time, counted back from as_of."""
 
 from __future__ import annotations
 
@@ -8,22 +8,12 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lifecycle.dataset import EVENT_TIME
+from lifecycle.entry import StageFailed
 from lifecycle.params import Params
 
 
 def _ts(day: dt.date) -> pd.Timestamp:
     return pd.Timestamp(day)
-
-
-def arrived(frame: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Rows whose event time is before `as_of` (the simulated today), in time order.
-
-    Rows whose time does not parse are kept, so that validation reports them instead of
-    this step silently dropping them.
-    """
-    when = frame[EVENT_TIME]
-    keep = (when < _ts(as_of)) | when.isna()
-    return frame[keep].sort_values(EVENT_TIME, kind="stable").reset_index(drop=True)
 
 
 @dataclass(frozen=True)
@@ -56,7 +46,7 @@ class Splits:
     test: pd.DataFrame
 
 
-class NotEnoughData(ValueError):
+class NotEnoughData(StageFailed):
     """A split is too small to train or judge a model on."""
 
 

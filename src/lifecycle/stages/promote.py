@@ -7,37 +7,32 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec
+from lifecycle.entry import StageFailed
+from lifecycle.gate import best_candidate, judge
 from lifecycle.metrics import AnyScores, score_task
-from lifecycle.outputs import check_task
 from lifecycle.params import Params
-from lifecycle.registry import Decision, current, judge, record, register
+from lifecycle.predictions import check_model_task, predict_frame
+from lifecycle.registry import Decision, current, record, register
 from lifecycle.settings import Settings
-from lifecycle.stage import StageFailed
-from lifecycle.tasks import rank_key
 from lifecycle.tracking import LoggedModel, load_model
-from lifecycle.training import predict
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
 
 
-def best_candidate(candidates: list[LoggedModel], params: Params) -> LoggedModel:
-    """The candidate with the best validation score on the gate's metric (its direction)."""
-    metric = params.gate.metric
-    return min(candidates, key=lambda c: rank_key(metric, c.val[metric]))
-
-
 def score_uri(model_uri: str, frame: pd.DataFrame, spec: DatasetSpec) -> AnyScores:
     """Load a model from MLflow and score it on a labelled frame."""
-    return score_task(spec.task, frame[spec.target], predict(load_model(model_uri), frame, spec))
+    return score_task(
+        spec.task, frame[spec.target], predict_frame(load_model(model_uri), frame, spec)
+    )
 
 
 def score_champion(name: str, version: str, frame: pd.DataFrame, spec: DatasetSpec) -> AnyScores:
     """Score the current champion on the same window; refuse one made for another table or task."""
     model = load_model(f"models:/{name}/{version}")
     try:
-        check_task(model, spec, version)
-        return score_task(spec.task, frame[spec.target], predict(model, frame, spec))
+        check_model_task(model, spec, version)
+        return score_task(spec.task, frame[spec.target], predict_frame(model, frame, spec))
     except (ValueError, KeyError) as err:  # another task, or columns this table does not have
         raise StageFailed(
             f"the champion of '{name}' (v{version}) cannot be scored on '{spec.name}': {err}. "

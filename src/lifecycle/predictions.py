@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from lifecycle.dataset import DatasetSpec
+from lifecycle.dataset import DatasetSpec, model_frame
 
 
 @dataclass(frozen=True)
-class Outputs:
+class Predictions:
     """One batch's outputs, row-aligned with its input frame."""
 
     # Regression: the predicted value. Classification: the probability of the positive class
@@ -32,7 +33,7 @@ def model_classes(model: Any) -> tuple[int, ...]:
     return tuple(int(c) for c in model.classes_)
 
 
-def check_task(model: Any, spec: DatasetSpec, version: str) -> tuple[int, ...]:
+def check_model_task(model: Any, spec: DatasetSpec, version: str) -> tuple[int, ...]:
     """The model's classes, after checking it does the dataset definition's task (binary only)."""
     classes = model_classes(model)
     task = "classification" if classes else "regression"
@@ -46,15 +47,25 @@ def check_task(model: Any, spec: DatasetSpec, version: str) -> tuple[int, ...]:
     return classes
 
 
-def predict_outputs(model: Any, rows: Any, classes: tuple[int, ...]) -> Outputs:
+def predict_outputs(model: Any, rows: Any, classes: tuple[int, ...]) -> Predictions:
     """Predict rows: values, or (for `classes`) probabilities and the most probable label.
 
     `rows` is whatever `model` takes: a frame for a pipeline, numpy columns for the service's
     fast path (lifecycle.serving.fastpath), which has the same predict / predict_proba.
     """
     if not classes:
-        return Outputs(np.asarray(model.predict(rows), dtype="float64"))
+        return Predictions(np.asarray(model.predict(rows), dtype="float64"))
     proba = np.asarray(model.predict_proba(rows), dtype="float64")
     # argmax, like a classifier's own predict(): a tie goes to the first class
     labels = np.asarray(classes)[proba.argmax(axis=1)]
-    return Outputs(proba[:, -1], labels, proba)
+    return Predictions(proba[:, -1], labels, proba)
+
+
+def predict_frame(model: Any, frame: pd.DataFrame, spec: DatasetSpec) -> pd.Series:
+    """Predictions for the rows of a frame, aligned with it: P(class 1) for classification."""
+    inputs = model_frame(frame, spec)
+    if spec.task == "classification":
+        values = model.predict_proba(inputs)[:, 1]
+    else:
+        values = model.predict(inputs)
+    return pd.Series(values, index=frame.index, name="prediction")

@@ -1,4 +1,4 @@
-"""Candidate models: one shared feature pipeline, one predict interface, three learners.
+"""Stage `train`'s candidates: one shared feature pipeline, one predict interface, three learners.
 
 The candidate names are the same for both tasks; the dataset's task picks the estimator:
   ridge -> Ridge(alpha)            | LogisticRegression with the same L2 penalty (C = 1 / alpha)
@@ -8,7 +8,6 @@ The candidate names are the same for both tasks; the dataset's task picks the es
 
 from __future__ import annotations
 
-import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
@@ -19,6 +18,7 @@ from lifecycle.dataset import DatasetSpec
 from lifecycle.features import build_features
 from lifecycle.mlp import TorchMLPClassifier, TorchMLPRegressor
 from lifecycle.params import Candidate, Params
+from lifecycle.target import clip_expm1, clip_log1p
 
 
 def _learner(name: Candidate, params: Params, task: str = "regression") -> BaseEstimator:
@@ -52,15 +52,6 @@ def _learner(name: Candidate, params: Params, task: str = "regression") -> BaseE
     )
 
 
-def _clip_log1p(y: np.ndarray) -> np.ndarray:
-    return np.log1p(np.clip(y, 0, None))
-
-
-def _clip_expm1(z: np.ndarray) -> np.ndarray:
-    # Counts cannot be negative; clip so a linear model never predicts -3 rentals.
-    return np.clip(np.expm1(z), 0, None)
-
-
 def build_candidate(name: Candidate, spec: DatasetSpec, params: Params) -> Pipeline:
     """A scikit-learn pipeline: raw records -> features -> learner (on log1p target if set).
 
@@ -69,7 +60,7 @@ def build_candidate(name: Candidate, spec: DatasetSpec, params: Params) -> Pipel
     learner = _learner(name, params, spec.task)
     if params.train.log_target and spec.task == "regression":
         learner = TransformedTargetRegressor(
-            regressor=learner, func=_clip_log1p, inverse_func=_clip_expm1, check_inverse=False
+            regressor=learner, func=clip_log1p, inverse_func=clip_expm1, check_inverse=False
         )
     return Pipeline([("features", build_features(spec)), ("model", learner)])
 

@@ -1,20 +1,16 @@
-"""What every pipeline entry point shares: load params once, read/write files, fail cleanly."""
+"""What every entry point shares: params, dataset and settings loaded once; a clean failure."""
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import pandas as pd
 from pydantic import ValidationError
 
-from lifecycle.data import NotEnoughData
 from lifecycle.dataset import DatasetSpec, SourceError, load_spec
-from lifecycle.params import Params, ParamsError, check_task, load_params
+from lifecycle.params import Params, ParamsError, check_params_task, load_params
 from lifecycle.settings import Settings, get_settings, quiet_telemetry
 
 
@@ -26,7 +22,6 @@ class StageFailed(RuntimeError):
 EXPECTED = (
     ParamsError,
     StageFailed,
-    NotEnoughData,
     ValidationError,
     FileNotFoundError,
     SourceError,
@@ -47,7 +42,7 @@ def context(params_path: str | Path = "params.yaml") -> Context:
     quiet_telemetry()
     params = load_params(params_path)
     spec = load_spec(params.data.dataset)
-    check_task(params, spec.task)  # e.g. gate.metric must be a metric of the dataset's task
+    check_params_task(params, spec.task)  # e.g. gate.metric must be a metric of the dataset's task
     return Context(params=params, spec=spec, settings=get_settings())
 
 
@@ -60,20 +55,3 @@ def run(name: str, main: Callable[[], None]) -> None:
         print(f"[{name}] FAILED: {err}", file=sys.stderr, flush=True)
         sys.exit(1)
     print(f"[{name}] done", flush=True)
-
-
-def read_frame(path: str | Path) -> pd.DataFrame:
-    """Read a Parquet file written by an earlier stage."""
-    return pd.read_parquet(path)
-
-
-def write_frame(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write a frame as Parquet, creating the folder."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    frame.to_parquet(path, index=False)
-
-
-def write_json(obj: Any, path: str | Path) -> None:
-    """Write pretty, key-sorted JSON (stable bytes, so DVC sees no spurious change)."""
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n")

@@ -1,0 +1,32 @@
+"""Where monitoring reads (the prediction log, the feedback store) and writes (reports, state)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lifecycle.settings import Settings
+
+REPORTS = Path("reports/monitoring")
+
+
+@dataclass(frozen=True)
+class MonitorPaths:
+    """Where monitoring reads and writes. `reports=None` writes nothing but returns the result."""
+
+    log: Path
+    feedback: Path
+    state: Path  # cached reference data (training rows + predictions) per model run
+    reports: Path | None = None
+    workspace: Path | None = None
+
+    @classmethod
+    def default(cls, settings: Settings, reports: Path = REPORTS) -> MonitorPaths:
+        """The project's standard locations (state/ and reports/monitoring/)."""
+        return cls(
+            settings.prediction_log,
+            settings.feedback_store,
+            settings.monitoring_state,
+            reports,
+            settings.evidently_workspace,
+        )

@@ -5,6 +5,8 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
+# Optional dependency groups of pyproject.toml that `make setup` installs (tools for each job).
+EXTRAS := test,lint,docs,bench
 PORT ?= 3000
 
 # Tools from the venv come first; every tool's telemetry is off in the project's commands.
@@ -26,7 +28,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml .ci/constraints.txt
 	python3 -m venv $(VENV)
 	$(BIN)/pip install -q torch==2.13.0 -c .ci/constraints.txt
-	$(BIN)/pip install -q -c .ci/constraints.txt -e ".[dev]"
+	$(BIN)/pip install -q -c .ci/constraints.txt -e ".[$(EXTRAS)]"
 	touch $@
 
 setup: $(STAMP) ## Create .venv with the pinned set (idempotent; seconds when done)

@@ -67,7 +67,7 @@ bento: setup ## Build a self-contained Bento of the champion, with a non-root Do
 	python serving/import_champion.py && LIFECYCLE_MODEL_SOURCE=bento bentoml build -f serving/bentofile.yaml .
 
 bench: setup ## Benchmarks as ratios (pipeline, serving vs mlflow serve and Starlette, monitoring); needs hey: bench-deps
-	python pipelines/bench.py && python serving/bench.py && python monitoring/bench.py
+	python -m benchmarks.pipeline_repro && python -m benchmarks.serving_load && python -m benchmarks.monitoring_window
 
 bench-deps: ## Install hey, the load generator of `make bench` (Debian/Ubuntu, apt-get)
 	command -v hey >/dev/null || $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y hey

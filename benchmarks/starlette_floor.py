@@ -1,9 +1,10 @@
-"""The benchmark's floor: a bare Starlette endpoint that calls the model once per request.
+"""The serving benchmark's floor: a bare Starlette endpoint that calls the model once per request.
 
 No validation, no batching, no log, no metrics: what the service must at least match while
-doing all of those. Run by the bench under uvicorn with BASELINE_MODEL_URI set:
+doing all of those. Run by the benchmark under uvicorn, from the repository root, with
+BASELINE_MODEL_URI set:
 
-    BASELINE_MODEL_URI=models:/bike-demand/1 uvicorn --factory lifecycle.serving.baseline:create_app
+    BASELINE_MODEL_URI=models:/bike-demand/1 uvicorn --factory benchmarks.starlette_floor:create_app
 """
 
 from __future__ import annotations

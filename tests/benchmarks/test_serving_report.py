@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lifecycle.serving.bench import Load, parse_hey
-from lifecycle.serving.bench_report import ratios, verdicts
+from benchmarks.hey import Load, parse_hey
+from benchmarks.serving_report import ratios, verdicts
 
 HEY = """
 Summary:

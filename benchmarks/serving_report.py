@@ -1,10 +1,31 @@
-"""The serving benchmark's verdict: ratios from one run, the targets, the Markdown table."""
+"""The serving benchmark's verdict: ratios from one run, the targets, the Markdown page."""
 
 from __future__ import annotations
 
 from typing import Any
 
 TARGETS = {"vs_mlflow": 8.0, "vs_starlette": 1.0, "p99_ms": 100.0, "rows_per_s": 100_000.0}
+
+# The head of docs/serving-benchmark.md: how the numbers below it were measured.
+DOC_HEAD = """# Serving benchmark
+
+`make bench` starts each server on 127.0.0.1 in turn, serving the same registered model version,
+and loads it with [`hey`](https://github.com/rakyll/hey): {clients} concurrent clients sending
+one-record requests for {seconds:g} s, then {batch_clients} clients sending 1,000-record
+requests for {seconds:g} s (after a 3 s warm-up). Every server runs {workers} worker processes
+(this service's default, `LIFECYCLE_SERVE_WORKERS`), each with one inference thread
+(`OMP_NUM_THREADS=1`). The Starlette floor calls the model once per request with no
+validation, logging or metrics; this service validates every record, batches concurrent
+requests into one model call, logs every prediction and counts it.
+
+Each client keeps its connection, and a connection stays with the worker process that accepted
+it; how the connections split between the workers moves the numbers from run to run (splits
+from 16/16 to 7/25 were seen for the 32 clients). A p99 near the target can land on either side.
+
+Model `{model}`, {when}, {cpus} CPUs, Python {python}. Numbers from one run: compare
+ratios, not absolute numbers, across machines (`reports/bench/serving.json` has every figure).
+
+"""
 
 
 def ratios(
@@ -80,3 +101,17 @@ def markdown(report: dict[str, Any]) -> str:
         f"1,000-record requests this service reached {got['rows_vs_model']:.0%} of that ceiling.",
     ]
     return "\n".join(lines)
+
+
+def doc_head(report: dict[str, Any], batch_clients: int) -> str:
+    """The head of docs/serving-benchmark.md for this report; the tables follow it."""
+    return DOC_HEAD.format(
+        clients=report["clients"],
+        seconds=report["seconds"],
+        workers=report["workers"],
+        batch_clients=batch_clients,
+        model=report["model"],
+        when=report["time"],
+        cpus=report["cpus"],
+        python=report["python"],
+    )

@@ -1,4 +1,4 @@
-"""Serving benchmark: this service against `mlflow models serve` and a bare Starlette endpoint.
+"""The servers of the serving benchmark, and how each one is measured.
 
 All three serve the same model version on 127.0.0.1, one at a time (so they never share the
 CPU), under the same `hey` load. Results are ratios measured in the same run; nothing is assumed.
@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
-import shutil
-import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -19,75 +16,17 @@ from typing import Any
 
 import pandas as pd
 
+from benchmarks.hey import run_hey
 from lifecycle.serving import process
 
-HEY_MISSING = (
-    "`hey` (the HTTP load generator) is not installed. On Debian/Ubuntu: "
-    "`sudo apt-get install hey` (or `make bench-deps`); elsewhere: "
-    "https://github.com/rakyll/hey"
-)
-
+# The floor's uvicorn imports its app from this repository, not from the installed library.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+FLOOR_APP = "benchmarks.starlette_floor:create_app"
 
 # Clients sending 1,000-record requests. Each keeps its connection, and a connection stays with
 # the worker process that accepted it: with 4 clients and 2 workers, all 4 sometimes landed on one
 # worker (rows/s then halved, for every server). 8 make a lopsided split unlikely.
 BATCH_CLIENTS = 8
-
-
-@dataclass(frozen=True)
-class Load:
-    """One `hey` run: successful requests per second, latency percentiles, failures."""
-
-    ok_per_s: float
-    p50_ms: float
-    p99_ms: float
-    ok: int
-    failed: int  # non-200 answers plus requests that got no answer
-    rows_per_request: int
-
-    @property
-    def rows_per_s(self) -> float:
-        """Predictions per second."""
-        return self.ok_per_s * self.rows_per_request
-
-
-def parse_hey(text: str, rows_per_request: int) -> Load:
-    """Read hey's summary (pure): status counts, total time, latency percentiles."""
-    total = float(re.search(r"Total:\s+([\d.]+) secs", text).group(1))  # type: ignore[union-attr]
-    answered, _, unanswered = text.partition("Error distribution:")
-    statuses = {int(c): int(n) for c, n in re.findall(r"\[(\d+)\]\s+(\d+) responses", answered)}
-    errors = sum(int(n) for n in re.findall(r"\[(\d+)\]\t", unanswered))
-    pct = {int(p): float(s) * 1000 for p, s in re.findall(r"(\d+)%+ in ([\d.]+) secs", text)}
-    ok = statuses.get(200, 0)
-    failed = sum(n for code, n in statuses.items() if code != 200) + errors
-    return Load(
-        round(ok / total, 1),
-        round(pct.get(50, float("nan")), 2),
-        round(pct.get(99, float("nan")), 2),
-        ok,
-        failed,
-        rows_per_request,
-    )
-
-
-def hey(url: str, body: Path, seconds: float, clients: int, rows: int) -> Load:
-    """Run hey: `clients` concurrent clients POSTing `body` for `seconds`."""
-    cmd = [
-        "hey",
-        "-z",
-        f"{seconds}s",
-        "-c",
-        str(clients),
-        "-m",
-        "POST",
-        "-T",
-        "application/json",
-        "-D",
-        str(body),
-        url,
-    ]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return parse_hey(done.stdout, rows)
 
 
 def in_process(model: Any, frame: pd.DataFrame, repeat: int = 200) -> dict[str, float]:
@@ -137,11 +76,11 @@ def measure(
     print(f"  {c.name}: starting", flush=True)
     load_before = os.getloadavg()[0]
     with process.running(c.cmd, c.env, c.ready, folder / f"{c.name}.log"):
-        warm = hey(c.predict, one, 3, clients, 1)  # first calls, batching optimiser's warm-up
+        warm = run_hey(c.predict, one, 3, clients, 1)  # first calls, batching optimiser's warm-up
         print(f"  {c.name}: 1 record x {clients} clients for {seconds:g} s", flush=True)
-        single = hey(c.predict, one, seconds, clients, 1)
+        single = run_hey(c.predict, one, seconds, clients, 1)
         print(f"  {c.name}: 1,000 records x {BATCH_CLIENTS} clients for {seconds:g} s", flush=True)
-        batch = hey(c.predict, many, seconds, BATCH_CLIENTS, 1000)
+        batch = run_hey(c.predict, many, seconds, BATCH_CLIENTS, 1000)
     return {
         "load_1min_before": round(load_before, 2),  # other work on the machine skews numbers
         "warm_up_failed": warm.failed,
@@ -152,6 +91,10 @@ def measure(
     }
 
 
+def _listen(port: int) -> list[str]:
+    return ["--host", "127.0.0.1", "--port", str(port)]
+
+
 def contenders(
     uri: str, port: int, tmp: Path, env: dict[str, str], workers: int
 ) -> list[Contender]:
@@ -159,46 +102,11 @@ def contenders(
     same number of worker processes."""
     url = f"http://127.0.0.1:{port}"
     py = [sys.executable, "-m"]
-    mlflow = [
-        *py,
-        "mlflow",
-        "models",
-        "serve",
-        "-m",
-        uri,
-        "--env-manager",
-        "local",
-        "-h",
-        "127.0.0.1",
-        "-p",
-        str(port),
-        "--workers",
-        str(workers),
-    ]
-    floor = [
-        *py,
-        "uvicorn",
-        "--factory",
-        "lifecycle.serving.baseline:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--workers",
-        str(workers),
-    ]
-    service = [
-        *py,
-        "bentoml",
-        "serve",
-        "serving.service:ChampionService",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+    mlflow = [*py, "mlflow", "models", "serve", "-m", uri, "--env-manager", "local"]
+    mlflow += ["-h", "127.0.0.1", "-p", str(port), "--workers", str(workers)]
+    floor = [*py, "uvicorn", "--factory", FLOOR_APP, *_listen(port)]
+    floor += ["--log-level", "warning", "--workers", str(workers)]
+    service = [*py, "bentoml", "serve", process.SERVICE, *_listen(port)]
     ours = {
         **env,
         "LIFECYCLE_PREDICTION_LOG": str(tmp / "bench-predictions.sqlite"),
@@ -209,23 +117,13 @@ def contenders(
         **env,
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]),
     }
+    # uvicorn's worker processes must find `benchmarks`, whatever the current directory.
+    search = os.pathsep.join(p for p in [str(REPO_ROOT), os.environ.get("PYTHONPATH")] if p)
+    floor_env = {**env, "BASELINE_MODEL_URI": uri, "PYTHONPATH": search}
     return [
         Contender(
             "mlflow", mlflow, on_path, f"{url}/ping", f"{url}/invocations", "dataframe_records"
         ),
-        Contender(
-            "starlette",
-            floor,
-            {**env, "BASELINE_MODEL_URI": uri},
-            f"{url}/ping",
-            f"{url}/predict",
-            "records",
-        ),
+        Contender("starlette", floor, floor_env, f"{url}/ping", f"{url}/predict", "records"),
         Contender("service", service, ours, f"{url}/readyz", f"{url}/predict", "records"),
     ]
-
-
-def check_hey() -> None:
-    """Stop with a clear message when hey is missing."""
-    if shutil.which("hey") is None:
-        raise SystemExit(HEY_MISSING)

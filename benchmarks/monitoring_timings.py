@@ -1,4 +1,4 @@
-"""Benchmark of monitoring at scale: a decision on a window of a million logged predictions.
+"""Timings of monitoring at scale: a decision on a window of a million logged predictions.
 
 Measures, in one run on this machine: (1) the decision on the sampled window, from a cold
 process and warm in-process; (2) the unsampled decision on the same window, which the sampled
@@ -158,7 +158,7 @@ def _median(values: list[Timing]) -> Timing:
     )
 
 
-def run_bench(
+def measure_window(
     ctx: Context, window: Window, rows: int, folder: Path, repeats: int = 5
 ) -> dict[str, Any]:
     """Every measurement, as one JSON-ready dict."""
@@ -182,12 +182,12 @@ def run_bench(
         **stages,
         **report_timings(ctx, obs, repeats),
     }
-    result = bench_result(rows, window, ctx, sampled.summary, full.summary, timings)
+    result = window_result(rows, window, ctx, sampled.summary, full.summary, timings)
     result["decision"]["cli_exit_code"] = exit_code
     return result
 
 
-def bench_result(
+def window_result(
     rows: int,
     window: Window,
     ctx: Context,

@@ -1,0 +1,1 @@
+"""Tests of the benchmark harness in benchmarks/ (the parts that are pure functions)."""

@@ -6,9 +6,9 @@ import types
 import pandas as pd
 import pytest
 
-from conftest import ROOT
 from lifecycle.dataset import DatasetSpec, load_spec, read_source
 from lifecycle.stages.validate import validate
+from tests.helpers.params import ROOT
 
 FOLDER = ROOT / "tests/datasets"
 

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT
 from lifecycle.dataset import DatasetSpec, event_time
 from lifecycle.stages.validate import ValidationReport, validate
+from tests.helpers.params import ROOT
 
 SHA256 = "b03a2d02e8c10f435c43c7f0b358b7e34a003afea53dbc37f0183f2763295133"
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, Registry
+from tests.helpers.params import ROOT
+from tests.helpers.registry import Registry
 
 
 def pins(path: Path) -> dict[str, str]:

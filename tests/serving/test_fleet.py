@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
-from serving_helpers import Versions
 
 from lifecycle.serving.champion import Champion, ServedModel
 from lifecycle.serving.fleet import Fleet, FleetTimeout, Follower
+from tests.helpers.serving import Versions
 
 SERVER = 4242  # the pid of the `bentoml serve` process the workers would share
 

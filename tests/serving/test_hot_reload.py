@@ -13,16 +13,17 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bad_inputs import GOOD, bad_inputs
-from serving_helpers import Answer, Load, start_server
 
-from conftest import log_fitted, make_params, state_env, train_and_register
 from lifecycle.dataset import DatasetSpec
 from lifecycle.prediction_log import read_predictions
 from lifecycle.registry import CHAMPION, register
 from lifecycle.settings import Settings
 from lifecycle.stages.split import Splits
 from lifecycle.tracking import configure
+from tests.helpers.bad_inputs import GOOD, bad_inputs
+from tests.helpers.params import make_params
+from tests.helpers.registry import log_fitted, state_env, train_and_register
+from tests.helpers.serving import Answer, Load, start_server
 
 pytestmark = pytest.mark.slow
 CLIENTS = 8

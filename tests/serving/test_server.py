@@ -10,15 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import numpy as np
 import pytest
-from bad_inputs import GOOD, bad_inputs
-from serving_helpers import Server, start_server
 
-from conftest import Registry
 from lifecycle.dataset import model_frame
 from lifecycle.prediction_log import read_predictions
 from lifecycle.serving.client import ServiceClient, ServiceError, records_from_frame
 from lifecycle.settings import Settings
 from lifecycle.tracking import configure, load_model
+from tests.helpers.bad_inputs import GOOD, bad_inputs
+from tests.helpers.registry import Registry
+from tests.helpers.serving import Server, start_server
 
 pytestmark = pytest.mark.slow
 LIMITS = Settings()  # the service runs with the default limits

@@ -10,18 +10,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from bad_inputs import GOOD, Bad, bad_inputs
 from prometheus_client import REGISTRY
 from pydantic import TypeAdapter
-from serving_helpers import load_service
 
-from conftest import Registry
 from lifecycle.dataset import model_frame
 from lifecycle.prediction_log import read_predictions
 from lifecycle.serving.client import records_from_frame
 from lifecycle.serving.schemas import record_model, records_type
 from lifecycle.settings import get_settings
 from lifecycle.tracking import configure, load_model
+from tests.helpers.bad_inputs import GOOD, Bad, bad_inputs
+from tests.helpers.registry import Registry
+from tests.helpers.serving import load_service
 
 with warnings.catch_warnings():  # Starlette 1.x nudges towards httpx2; httpx works the same here
     warnings.simplefilter("ignore", UserWarning)

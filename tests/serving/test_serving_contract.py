@@ -7,9 +7,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from bad_inputs import BY_DATE, GOOD
 from pydantic import SecretStr, TypeAdapter, ValidationError
-from serving_helpers import Versions
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, model_frame
 from lifecycle.serving.champion import ServedModel, describe
@@ -17,6 +15,8 @@ from lifecycle.serving.client import records_from_frame
 from lifecycle.serving.request_guard import describe_errors, field_path
 from lifecycle.serving.runtime import AdminRefused, check_admin, log_rows, to_batch
 from lifecycle.serving.schemas import ModelInfo, record_model, records_type
+from tests.helpers.bad_inputs import BY_DATE, GOOD
+from tests.helpers.serving import Versions
 
 
 @pytest.fixture(scope="module")

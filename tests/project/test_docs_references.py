@@ -2,7 +2,7 @@
 
 import re
 
-from conftest import ROOT
+from tests.helpers.params import ROOT
 
 DOCS = sorted((ROOT / "docs" / "tutorial").rglob("*.md"))
 TEST_REF = re.compile(r"(tests/[\w/]+\.py)::(test_\w+)")

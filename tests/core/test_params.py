@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, raw_params
 from lifecycle.params import ParamsError, load_params
+from tests.helpers.params import ROOT, raw_params
 
 
 def write(tmp_path: Path, raw: dict) -> Path:

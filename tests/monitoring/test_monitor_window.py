@@ -13,7 +13,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import ROOT, Registry, make_params
 from lifecycle.monitoring.feedback import deliver_from_source
 from lifecycle.monitoring.monitor import MonitorResult, monitor_window
 from lifecycle.monitoring.paths import MonitorPaths
@@ -23,6 +22,8 @@ from lifecycle.monitoring.workspace import list_runs
 from lifecycle.params import Params
 from lifecycle.prediction_log import LoggedPrediction, PredictionLog
 from lifecycle.tracking import configure, load_model
+from tests.helpers.params import ROOT, make_params
+from tests.helpers.registry import Registry
 
 JULY = make_window("2011-07-01", "2011-08-01")  # summer: far from the winter training data
 FEBRUARY = make_window("2011-02-01", "2011-03-01")  # inside the champion's training period

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from conftest import CLASSIFICATION, make_params
 from lifecycle.gate import judge
 from lifecycle.metrics import Scores, score_task
 from lifecycle.metrics_classification import ClassScores, expected_calibration_error
 from lifecycle.tasks import higher_is_better, rank_key
+from tests.helpers.params import CLASSIFICATION, make_params
 
 GATE = make_params(**CLASSIFICATION).gate  # roc_auc, margin 2 %, min_roc_auc 0.75, max_log_loss 0.5
 

@@ -6,8 +6,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from conftest import ROOT
 from lifecycle.dataset import DatasetSpec
+from tests.helpers.params import ROOT
 
 
 def raw_spec() -> dict[str, Any]:

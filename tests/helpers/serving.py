@@ -16,8 +16,7 @@ import httpx
 
 from lifecycle.serving import process
 from lifecycle.serving.champion import Champion, describe
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.params import ROOT
 
 
 def load_service(bentoml_home: Path) -> ModuleType:

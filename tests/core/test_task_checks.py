@@ -6,9 +6,9 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from conftest import CLASSIFICATION, ROOT, deep_merge, make_params
 from lifecycle.dataset import DatasetSpec
 from lifecycle.params import ParamsError, check_params_task, load_params
+from tests.helpers.params import CLASSIFICATION, ROOT, deep_merge, make_params
 
 
 def raw_deliveries() -> dict[str, Any]:
@@ -58,7 +58,7 @@ def test_classification_metric_on_a_regression_dataset() -> None:
 
 
 def test_unknown_gate_metric_is_rejected_when_params_load(tmp_path: Any) -> None:
-    from conftest import raw_params
+    from tests.helpers.params import raw_params
 
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(deep_merge(raw_params(), {"gate": {"metric": "accuracy"}})))

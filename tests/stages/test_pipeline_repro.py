@@ -1,36 +1,14 @@
 """`dvc repro` end to end in a temporary git clone, on shrunken params, with real MLflow."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from conftest import ROOT, SHRUNKEN, deep_merge
 from lifecycle.project_copy import commit_all, fresh_copy
+from tests.helpers.clone import set_params, sh
+from tests.helpers.params import ROOT, SHRUNKEN
 
 pytestmark = pytest.mark.slow
-
-
-def sh(repo: Path, *cmd: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run a command in the repo with the project's venv first on PATH."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("MLFLOW_TRACKING_URI", "LIFECYCLE_STATE_DIR")
-    }
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    done = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True)
-    if ok:
-        assert done.returncode == 0, f"{cmd} failed:\n{done.stdout}\n{done.stderr}"
-    return done
-
-
-def set_params(repo: Path, **override: object) -> None:
-    path = repo / "params.yaml"
-    path.write_text(yaml.safe_dump(deep_merge(yaml.safe_load(path.read_text()), override)))
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import ROOT, SHRUNKEN, deep_merge
 from lifecycle.project_copy import commit_all, fresh_copy
 from lifecycle.settings import Settings
 from lifecycle.tracking import configure, download_reference
+from tests.helpers.params import ROOT, SHRUNKEN, deep_merge
 
 pytestmark = pytest.mark.slow
 

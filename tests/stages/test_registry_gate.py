@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Registry, make_params, state_env
 from lifecycle.dataset import DatasetSpec, model_frame
 from lifecycle.entry import StageFailed
 from lifecycle.files import write_frame
@@ -14,6 +13,8 @@ from lifecycle.stages.promote import promote_best, score_champion
 from lifecycle.stages.split import Splits
 from lifecycle.stages.train import fit_all
 from lifecycle.tracking import LoggedModel, configure, log_candidate
+from tests.helpers.params import make_params
+from tests.helpers.registry import Registry, state_env
 
 
 def test_better_promoted_worse_refused_rollback_restores(

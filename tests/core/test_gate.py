@@ -1,8 +1,8 @@
 """The gate's pure decision rule."""
 
-from conftest import make_params
 from lifecycle.gate import judge
 from lifecycle.metrics import Scores
+from tests.helpers.params import make_params
 
 GATE = make_params().gate  # margin 2 %, max_mae 150, min_r2 0.5
 

@@ -3,10 +3,10 @@
 import pandas as pd
 import pytest
 
-from conftest import make_params
 from lifecycle.dataset import EVENT_TIME
 from lifecycle.stages.ingest import arrived
 from lifecycle.stages.split import NotEnoughData, split_by_time, windows
+from tests.helpers.params import make_params
 
 
 def test_arrived_stops_before_as_of_but_keeps_unparsable_rows(source: pd.DataFrame) -> None:

@@ -9,13 +9,13 @@ import json
 import pandas as pd
 import pytest
 
-from conftest import Registry
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, model_frame
 from lifecycle.metrics import score
 from lifecycle.monitoring.drift import ReportSummary, run_report, summarize
 from lifecycle.monitoring.frames import PREDICTION, monitor_frame, monitored_columns
 from lifecycle.params import Params
 from lifecycle.tracking import configure, load_model
+from tests.helpers.registry import Registry
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,13 @@ import pandas as pd
 import pytest
 from sklearn.pipeline import Pipeline
 
-from conftest import make_params
 from lifecycle.dataset import DatasetSpec
 from lifecycle.metrics import score
 from lifecycle.params import Params
 from lifecycle.predictions import predict_frame
 from lifecycle.stages.split import Splits
 from lifecycle.stages.train import fit_all, fit_candidate
+from tests.helpers.params import make_params
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 
-from conftest import CLASSIFICATION, deep_merge, make_params
 from lifecycle.dataset import DatasetSpec
 from lifecycle.metrics import score_task
 from lifecycle.metrics_classification import ClassScores
@@ -15,6 +14,7 @@ from lifecycle.predictions import predict_frame
 from lifecycle.stages.models import build_candidate, inner_learner
 from lifecycle.stages.split import Splits
 from lifecycle.stages.train import Fitted, fit_all
+from tests.helpers.params import CLASSIFICATION, deep_merge, make_params
 
 # A model that learnt nothing ranks at 0.5; the shipped data gives ~0.8-0.9 on validation.
 MIN_AUC = {"ridge": 0.8, "hgb": 0.8, "mlp": 0.7}  # the 5-epoch test MLP learns the least

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from conftest import make_params
 from lifecycle.monitoring.decision import Evidence, decide
 from lifecycle.monitoring.drift import ClassQuality, ColumnDrift, DriftSummary, Quality
 from lifecycle.monitoring.performance import PerformanceCheck, error_increase
 from lifecycle.params import MonitorParams, Params
+from tests.helpers.params import make_params
 
 LIMITS = make_params(
     monitor={"min_rows": 100, "max_drift_share": 0.5, "max_error_increase": 0.5, "metric": "mae"}

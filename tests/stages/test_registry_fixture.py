@@ -1,9 +1,9 @@
 """The shared registry fixture really registers a champion that loads and predicts."""
 
-from conftest import Registry
 from lifecycle.dataset import model_frame
 from lifecycle.registry import current
 from lifecycle.tracking import configure, load_model
+from tests.helpers.registry import Registry
 
 
 def test_registry_fixture_has_a_loadable_champion(registry: Registry) -> None:

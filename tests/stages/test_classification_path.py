@@ -14,19 +14,20 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import log_loss, roc_auc_score
-from test_pipeline_repro import set_params, sh
 
-from conftest import CLASSIFICATION, ROOT, deep_merge, state_env
 from lifecycle.dataset import DatasetSpec, load_spec, model_frame, read_source
 from lifecycle.prediction_log import read_predictions
 from lifecycle.project_copy import commit_all, fresh_copy
 from lifecycle.serving import process
 from lifecycle.serving.client import ServiceClient, records_from_frame
+from tests.helpers.clone import set_params, sh
+from tests.helpers.params import CLASSIFICATION, ROOT, deep_merge
+from tests.helpers.registry import state_env
 
 pytestmark = pytest.mark.slow
 
 SERVED = ("2024-05-01", "2024-06-01")  # the month after data.as_of: traffic the model never saw
-# The shipped classification dataset (conftest.CLASSIFICATION), shrunken: two cheap candidates.
+# The shipped classification dataset (CLASSIFICATION), shrunken: two cheap candidates.
 PARAMS: dict[str, Any] = deep_merge(
     CLASSIFICATION,
     {

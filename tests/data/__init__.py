@@ -1,0 +1,1 @@
+"""The shipped tables and their definitions: the data contract holds, mismatches are caught."""

@@ -1,0 +1,85 @@
+"""A real (temporary) MLflow registry for tests: point the settings at it, log and register."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lifecycle.dataset import DatasetSpec, model_frame
+from lifecycle.params import Params
+from lifecycle.settings import Settings
+from lifecycle.stages.split import Splits
+
+if TYPE_CHECKING:
+    from lifecycle.tracking import LoggedModel
+
+
+@dataclass
+class Registry:
+    """A temporary MLflow store with a registered model whose `champion` is an HGB model."""
+
+    settings: Settings
+    params: Params
+    spec: DatasetSpec
+    splits: Splits
+    model_name: str
+    champion_version: str
+
+
+@contextmanager
+def state_env(state: Path) -> Iterator[Settings]:
+    """Point LIFECYCLE_STATE_DIR (and so MLflow's SQLite store) at a folder for a while."""
+    saved = {k: os.environ.get(k) for k in ("LIFECYCLE_STATE_DIR", "MLFLOW_TRACKING_URI")}
+    os.environ["LIFECYCLE_STATE_DIR"] = str(state)
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    try:
+        yield Settings()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def log_fitted(
+    settings: Settings, spec: DatasetSpec, params: Params, splits: Splits, tmp: Path
+) -> list[LoggedModel]:
+    """Fit `params.train.candidates` and log each as an MLflow run with its reference data."""
+    from lifecycle.files import write_frame
+    from lifecycle.stages.train import fit_all
+    from lifecycle.tracking import configure, log_candidate
+
+    configure(settings)
+    reference = tmp / "train.parquet"
+    write_frame(splits.train, reference)
+    return [
+        log_candidate(
+            f.name,
+            f.model,
+            model_frame(splits.val, spec),
+            {"seed": params.seed},
+            f.val,
+            {"git_commit": "test"},
+            reference,
+        )
+        for f in fit_all(spec, params, splits.train, splits.val)
+    ]
+
+
+def train_and_register(
+    settings: Settings, spec: DatasetSpec, params: Params, splits: Splits, tmp: Path
+) -> str:
+    """Fit one HGB candidate, log it with its reference data, and run the real gate on it."""
+    from lifecycle.stages.promote import promote_best
+    from lifecycle.tracking import configure
+
+    logged = log_fitted(settings, spec, params, splits, tmp)
+    decision = promote_best(
+        configure(settings), logged, splits.test, spec, params, settings, {"git_commit": "test"}
+    )
+    return decision.champion_after or ""

@@ -1,0 +1,1 @@
+"""Monitoring (lifecycle.monitoring, monitoring/): log windows, labels, drift, decision."""

@@ -1,0 +1,1 @@
+"""Checks of the repository as a whole: docs name real things, layers, pipeline deps."""

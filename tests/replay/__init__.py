@@ -1,0 +1,1 @@
+"""The lifecycle replay (lifecycle.replay, pipelines/replay.py): traffic client, whole loop."""

@@ -1,0 +1,1 @@
+"""The service (lifecycle.serving, serving/): contract, fast paths, reloads, the real server."""

@@ -1,0 +1,1 @@
+"""The pipeline stages (lifecycle.stages) and their models, up to `dvc repro` end to end."""

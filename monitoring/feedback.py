@@ -5,6 +5,7 @@ logged predictions by event time."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from lifecycle.dataset import read_source
@@ -13,22 +14,20 @@ from lifecycle.monitoring.feedback import deliver_from_source
 from lifecycle.monitoring.window import add_window_args, window_arg
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    """Copy the labels of the window's source rows into the feedback store."""
     parser = argparse.ArgumentParser(description=__doc__)
     add_window_args(parser)
     parser.add_argument("--store", type=Path, help="feedback store (default: settings)")
     parser.add_argument("--params", default="params.yaml")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     window = window_arg(parser, args)
-
-    def deliver() -> None:
-        ctx = context(args.params)
-        store = args.store or ctx.settings.feedback_store
-        count = deliver_from_source(read_source(ctx.spec), ctx.spec, window, store)
-        print(f"delivered {count} labels for [{window.start}, {window.end}) into {store}")
-
-    run("feedback", deliver)
+    ctx = context(args.params)
+    store = args.store or ctx.settings.feedback_store
+    count = deliver_from_source(read_source(ctx.spec), ctx.spec, window, store)
+    print(f"delivered {count} labels for [{window.start}, {window.end}) into {store}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run("feedback", main))

@@ -15,14 +15,15 @@ import dataclasses
 import sys
 from pathlib import Path
 
-from lifecycle.entry import EXPECTED, context
+from lifecycle.entry import context, run
 from lifecycle.monitoring.decision import EXIT_CODES
 from lifecycle.monitoring.monitor import monitor_window
 from lifecycle.monitoring.paths import REPORTS, MonitorPaths
 from lifecycle.monitoring.window import resolve_window
 
 
-def parse(argv: list[str] | None) -> argparse.Namespace:
+def _parser() -> argparse.ArgumentParser:
+    """The command's arguments; --help shows the module docstring, exit codes included."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -35,16 +36,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--params", default="params.yaml")
     parser.add_argument("--no-sample", action="store_true", help="never sample large windows")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
-    return parser.parse_args(argv)
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse(argv)
-    try:
-        ctx = context(args.params)
-    except EXPECTED as err:
-        print(f"monitor: {err}", file=sys.stderr)
-        return 1
+    """Monitor the window, write its reports, print the summary; the decision is the exit code."""
+    args = _parser().parse_args(argv)
+    ctx = context(args.params)
     paths = MonitorPaths.default(ctx.settings, args.out)
     paths = dataclasses.replace(
         paths,
@@ -74,4 +72,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # No start/done lines: stdout is the summary (JSON with --json); failures read `monitor: ...`.
+    sys.exit(run("monitor", main, banner=False))

@@ -1,6 +1,7 @@
 """Stage `ingest`: the source rows that have "arrived" by data.as_of (the simulated today)."""
 
 import argparse
+import sys
 
 from lifecycle.dataset import read_source
 from lifecycle.entry import context, run
@@ -8,16 +9,17 @@ from lifecycle.files import write_frame
 from lifecycle.stages.ingest import arrived
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     """Read the source table and keep the rows before data.as_of."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", required=True, help="Parquet file of the arrived rows")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     ctx = context()
     frame = arrived(read_source(ctx.spec), ctx.params.data.as_of)
     print(f"  {len(frame)} rows arrived before {ctx.params.data.as_of}")
     write_frame(frame, args.out)
+    return 0
 
 
 if __name__ == "__main__":
-    run("ingest", main)
+    sys.exit(run("ingest", main))

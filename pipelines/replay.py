@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lifecycle.entry import context
+from lifecycle.entry import StageFailed, context, run
 from lifecycle.replay.loop import World, play
 from lifecycle.replay.timeline import Month, headline, publish_timeline
 from lifecycle.replay.workrepo import WorkRepo
@@ -30,7 +30,7 @@ def run_policy(policy: str, work: Path, out: Path) -> list[Month]:
     repo.set_as_of(replay.start)
     first = repo.repro()
     if not first.ok:
-        sys.exit(f"the first champion could not be trained:\n{first.stderr[-2000:]}")
+        raise StageFailed(f"the first champion could not be trained:\n{first.stderr[-2000:]}")
     repo.commit(f"first champion, data to {replay.start}")
     world = World.open(repo)
     env = {
@@ -61,16 +61,18 @@ def run_policy(policy: str, work: Path, out: Path) -> list[Month]:
     return months
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     """Run the replay for one policy (or all three) and print the headline numbers."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--policy", choices=[*POLICIES, "all", "params"], default="params")
     parser.add_argument("--out", default="reports/replay", type=Path)
     parser.add_argument("--work", default="state/replay", type=Path)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     ctx = context()
     if ctx.spec.task != "regression":  # months are scored by MAE, the counterfactual too
-        sys.exit(f"the replay is regression-only for now; the dataset says task: {ctx.spec.task}")
+        raise StageFailed(
+            f"the replay is regression-only for now; the dataset says task: {ctx.spec.task}"
+        )
     chosen: dict[str, list[str]] = {
         "params": [ctx.params.replay.policy],
         "all": list(POLICIES),
@@ -88,7 +90,8 @@ def main() -> None:
             f"retrains {h.retrains}, promotions {h.promotions}, failed requests "
             f"{h.failed_requests}\n  reports: {out}/timeline.md, timeline.png, timeline.json"
         )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(run("replay", main))

@@ -1,20 +1,21 @@
 """Stage `split`: train / validation / test by time, counted back from data.as_of."""
 
 import argparse
+import sys
 
 from lifecycle.entry import context, run
 from lifecycle.files import read_frame, write_frame
 from lifecycle.stages.split import check_classes, split_by_time, windows
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     """Cut the validated rows into three time windows; test is the newest."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", required=True, help="validated rows (Parquet)")
     parser.add_argument("--train", required=True)
     parser.add_argument("--val", required=True)
     parser.add_argument("--test", required=True)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     ctx = context()
     splits = split_by_time(read_frame(args.data), ctx.params)
     if ctx.spec.task == "classification":
@@ -28,7 +29,8 @@ def main() -> None:
         part = getattr(splits, name)
         print(f"  {name:<5} {start:%Y-%m-%d} .. {end:%Y-%m-%d}  {len(part):6d} rows")
         write_frame(part, getattr(args, name))
+    return 0
 
 
 if __name__ == "__main__":
-    run("split", main)
+    sys.exit(run("split", main))

@@ -5,19 +5,20 @@ so DVC stops here: nothing downstream runs and the registry's champion is untouc
 """
 
 import argparse
+import sys
 
 from lifecycle.entry import StageFailed, context, run
 from lifecycle.files import read_frame, write_frame, write_json
 from lifecycle.stages.validate import validate
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     """Validate, write the report, and pass the rows on only when every rule holds."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", required=True, help="arrived rows (Parquet)")
     parser.add_argument("--out", required=True, help="validated rows (Parquet)")
     parser.add_argument("--report", required=True, help="validation report (JSON)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     ctx = context()
     frame = read_frame(args.data)
     report = validate(frame, ctx.spec)
@@ -26,7 +27,8 @@ def main() -> None:
         raise StageFailed(f"{report.message()}\n  full report: {args.report}")
     print(f"  {report.message()}")
     write_frame(frame, args.out)
+    return 0
 
 
 if __name__ == "__main__":
-    run("validate", main)
+    sys.exit(run("validate", main))

@@ -1,4 +1,4 @@
-"""`lifecycle` command: small operations around the pipeline (summary, rollback, champion)."""
+"""`lifecycle` command: small operations around the pipeline (summary, rollback)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from lifecycle.pipeline_paths import pipeline_paths
 
 
 def _read(path: Path) -> dict[str, Any]:
+    """A report the pipeline wrote, or a FileNotFoundError that says how to get it."""
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist yet: run `make repro` first")
     data: dict[str, Any] = json.loads(path.read_text())
@@ -60,11 +61,13 @@ def summary_table(metrics: dict[str, Any], decision: dict[str, Any]) -> str:
 
 
 def _summary(_: argparse.Namespace) -> None:
+    """`lifecycle summary`: print the summary table of the last pipeline run."""
     paths = pipeline_paths()
     print(summary_table(_read(paths.metrics), _read(paths.decision)))
 
 
 def _rollback(args: argparse.Namespace) -> None:
+    """`lifecycle rollback`: move the champion alias back to the previous champion."""
     from lifecycle.entry import context
     from lifecycle.registry import rollback
     from lifecycle.tracking import configure, git_commit
@@ -76,8 +79,8 @@ def _rollback(args: argparse.Namespace) -> None:
     print(f"{name}: champion moved from v{decision.champion_before} back to v{decision.version}")
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point of the `lifecycle` command."""
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `lifecycle` command; returns its exit code (0 ok, 1 failed)."""
     parser = argparse.ArgumentParser(prog="lifecycle", description=__doc__)
     sub = parser.add_subparsers(required=True)
     sub.add_parser("summary", help="print candidates and the last gate decision").set_defaults(
@@ -91,4 +94,5 @@ def main(argv: list[str] | None = None) -> None:
         args.func(args)
     except (FileNotFoundError, LookupError) as err:
         print(f"lifecycle: {err}", file=sys.stderr)
-        sys.exit(1)
+        return 1
+    return 0

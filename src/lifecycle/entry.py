@@ -46,12 +46,28 @@ def context(params_path: str | Path = "params.yaml") -> Context:
     return Context(params=params, spec=spec, settings=get_settings())
 
 
-def run(name: str, main: Callable[[], None]) -> None:
-    """Run a stage's main(), turning expected errors into a clear message and exit code 1."""
-    print(f"[{name}] start", flush=True)
+def run(
+    name: str,
+    main: Callable[[list[str] | None], int],
+    argv: list[str] | None = None,
+    *,
+    banner: bool = True,
+) -> int:
+    """Call main(argv) and return its exit code; an expected error is a message and exit code 1.
+
+    With the banner (stages): `[name] start` first, `[name] done` after exit code 0, and a
+    failure reads `[name] FAILED: <message>`. Without it (commands whose stdout is data, like
+    `monitor --json`): no start/done lines, and a failure reads `name: <message>`. Either way
+    the message goes to stderr, and argparse's own exits (--help 0, bad arguments 2) pass through.
+    """
+    if banner:
+        print(f"[{name}] start", flush=True)
     try:
-        main()
+        code = main(argv)
     except EXPECTED as err:
-        print(f"[{name}] FAILED: {err}", file=sys.stderr, flush=True)
-        sys.exit(1)
-    print(f"[{name}] done", flush=True)
+        prefix = f"[{name}] FAILED" if banner else name
+        print(f"{prefix}: {err}", file=sys.stderr, flush=True)
+        return 1
+    if banner and code == 0:
+        print(f"[{name}] done", flush=True)
+    return code

@@ -84,6 +84,13 @@ def data_hashes(paths: list[Path], lock: Path = Path("dvc.lock")) -> dict[str, s
     return out
 
 
+def lineage(as_of: object, files: list[Path]) -> dict[str, str]:
+    """Tags that tie a run or a model version to its code and data: commit, as_of, file MD5s."""
+    tags = {"git_commit": git_commit(), "data.as_of": str(as_of)}
+    tags |= {f"data.md5.{Path(path).name}": md5 for path, md5 in data_hashes(files).items()}
+    return tags
+
+
 @dataclass(frozen=True)
 class LoggedModel:
     """Where a logged candidate lives in MLflow, and how it scored on validation."""

@@ -12,8 +12,11 @@ from sklearn.inspection import permutation_importance
 from sklearn.pipeline import Pipeline
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, model_frame
+from lifecycle.gate import best_candidate
 from lifecycle.metrics import score_slices, score_task
+from lifecycle.params import Params
 from lifecycle.predictions import predict_frame
+from lifecycle.tracking import LoggedModel, load_model, log_test_metrics
 
 
 @dataclass
@@ -57,3 +60,37 @@ def importance(model: Pipeline, frame: pd.DataFrame, spec: DatasetSpec, seed: in
     )
     names = spec.model_inputs
     return pd.Series(result.importances_mean, index=names, name="importance").sort_values()
+
+
+@dataclass(frozen=True)
+class CandidatesReport:
+    """Every candidate's scores, and what the plots show of the best one."""
+
+    best: str  # the candidate promote will register: best on validation, on the gate metric
+    metrics: dict[str, Any]  # {"best": name, name: {"val": {...}, "test": {...}}} (dvc metrics)
+    slices: dict[str, Any]  # {name: {"val": by slice, "test": by slice}}
+    predictions: pd.DataFrame  # the best candidate's test predictions
+    importance: pd.Series  # the best candidate's permutation importance on validation
+
+
+def evaluate_candidates(
+    candidates: list[LoggedModel],
+    val: pd.DataFrame,
+    test: pd.DataFrame,
+    spec: DatasetSpec,
+    params: Params,
+) -> CandidatesReport:
+    """Score every candidate on validation and test; log its test scores to its MLflow run."""
+    best = best_candidate(candidates, params)
+    metrics: dict[str, Any] = {"best": best.name}
+    slices: dict[str, Any] = {}
+    for cand in candidates:
+        model = load_model(cand.model_uri)
+        scores = {"val": evaluate(model, val, spec), "test": evaluate(model, test, spec)}
+        metrics[cand.name] = {split: ev.overall for split, ev in scores.items()}
+        slices[cand.name] = {split: ev.by_slice for split, ev in scores.items()}
+        log_test_metrics(cand.run_id, scores["test"].overall)
+        if cand.name == best.name:
+            preds = scores["test"].predictions
+            imp = importance(model, val, spec, params.seed)
+    return CandidatesReport(best.name, metrics, slices, preds, imp)

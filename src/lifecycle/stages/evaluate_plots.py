@@ -17,7 +17,7 @@ from sklearn.metrics import confusion_matrix, roc_auc_score, roc_curve
 from lifecycle.dataset import EVENT_TIME
 from lifecycle.figures import figure
 from lifecycle.metrics_classification import ECE_BINS, THRESHOLD
-from lifecycle.stages.evaluate import IMPORTANCE
+from lifecycle.stages.evaluate import IMPORTANCE, CandidatesReport
 
 
 def plot_predicted_vs_actual(preds: pd.DataFrame, title: str, path: Path) -> None:
@@ -116,3 +116,21 @@ def plot_classification(preds: pd.DataFrame, title: str, folder: Path) -> None:
     plot_confusion(preds, title, folder / "confusion_matrix.png")
     plot_calibration(preds, title, folder / "calibration.png")
     plot_rate_timeline(preds, title, folder / "timeline.png")
+
+
+def plot_evaluation(report: CandidatesReport, task: str, folder: Path) -> None:
+    """Every PNG of the evaluate stage for the best candidate: the task's plots, and importance."""
+    title = f"{report.best} on the test window"
+    preds = report.predictions
+    if task == "classification":
+        plot_classification(preds, title, folder)
+    else:
+        plot_predicted_vs_actual(preds, title, folder / "predicted_vs_actual.png")
+        plot_residuals_by_hour(preds, title, folder / "residuals_by_hour.png")
+        plot_timeline(preds, title, folder / "timeline.png")
+    plot_importance(
+        report.importance,
+        f"{report.best}: permutation importance (validation)",
+        folder / "feature_importance.png",
+        xlabel=IMPORTANCE[task][1],
+    )

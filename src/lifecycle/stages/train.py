@@ -1,8 +1,10 @@
-"""Stage `train`: fit every candidate on the training window and score it on validation."""
+"""Stage `train`: fit every candidate on the training window, score it on validation, log it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sklearn.pipeline import Pipeline
@@ -13,6 +15,7 @@ from lifecycle.metrics import AnyScores, Scores, score_task
 from lifecycle.params import Candidate, Params
 from lifecycle.predictions import predict_frame
 from lifecycle.stages.models import build_candidate
+from lifecycle.tracking import LoggedModel, log_candidate
 
 
 @dataclass
@@ -50,3 +53,32 @@ def fit_all(
         tqdm.write(_line(name, val_scores))
         fitted.append(Fitted(name, model, val_scores))
     return fitted
+
+
+def run_params(name: Candidate, params: Params, train_rows: int) -> dict[str, Any]:
+    """What a candidate's MLflow run records as params: seed, target transform, rows, hypers."""
+    fixed = {"seed": params.seed, "log_target": params.train.log_target, "train_rows": train_rows}
+    return fixed | getattr(params.train, name).model_dump()
+
+
+def train_and_log(
+    spec: DatasetSpec,
+    params: Params,
+    train: pd.DataFrame,
+    val: pd.DataFrame,
+    tags: dict[str, str],
+    reference: Path,
+) -> list[LoggedModel]:
+    """Fit every candidate and log each as an MLflow run (`reference`: its training rows)."""
+    return [
+        log_candidate(
+            fitted.name,
+            fitted.model,
+            model_frame(val, spec),
+            run_params(fitted.name, params, len(train)),
+            fitted.val,
+            tags,
+            reference,
+        )
+        for fitted in fit_all(spec, params, train, val)
+    ]

@@ -1,0 +1,147 @@
+"""The layer rule of docs/tutorial/architecture.md, enforced on the import graph (from source).
+
+Shared contracts (the top of src/lifecycle/) import only each other; each subpackage imports
+the contracts and itself; the replay, which plays the whole loop, also drives serving and
+monitoring. Nothing in the library imports benchmarks, tests or the entry scripts, no two
+modules import each other, and no entry script outside pipelines/ can reach training code.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tests.helpers.imports import (
+    PACKAGE,
+    ROOT,
+    SRC,
+    closure,
+    imported_names,
+    library_graph,
+    module_file,
+    module_name,
+)
+
+# Layer -> the layers it may import; docs/tutorial/architecture.md shows this table (checked).
+MAY_IMPORT: dict[str, set[str]] = {
+    "core": {"core"},
+    "stages": {"core", "stages"},
+    "serving": {"core", "serving"},
+    "monitoring": {"core", "monitoring"},
+    "replay": {"core", "serving", "monitoring", "replay"},
+    "cli": {"core"},
+}
+SUBPACKAGES = {"stages", "serving", "monitoring", "replay"}
+# Top-level folders of the repository that hold code the library must never import.
+OUTSIDE = {"benchmarks", "tests", "conftest", "pipelines", "serving", "monitoring"}
+SCRIPTS = ("pipelines", "serving", "monitoring")
+
+
+def layer_of(module: str) -> str:
+    """`lifecycle.serving.runtime` -> serving; `lifecycle.cli` -> cli; other top modules -> core."""
+    parts = module.split(".")
+    if len(parts) > 1 and parts[1] in SUBPACKAGES:
+        return parts[1]
+    return "cli" if parts[1:] == ["cli"] else "core"
+
+
+def violations(graph: dict[str, set[str]]) -> list[str]:
+    """Every import that crosses the layer rule, as a sentence."""
+    found = []
+    for module, imports in sorted(graph.items()):
+        allowed = MAY_IMPORT[layer_of(module)]
+        for target in sorted(imports):
+            if layer_of(target) not in allowed:
+                found.append(
+                    f"{module} ({layer_of(module)}) imports {target} ({layer_of(target)}); "
+                    f"{layer_of(module)} may import only {sorted(allowed)}"
+                )
+    return found
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Groups of modules that import each other, directly or around a loop (Tarjan's SCCs)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in graph.get(node, set()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while not group or group[-1] != node:
+                group.append(stack.pop())
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_every_subpackage_has_a_layer() -> None:
+    # A new subpackage must be given its place in the rule (and on the architecture page).
+    packages = {p.parent.name for p in (SRC / PACKAGE).glob("*/__init__.py")}
+    assert packages == SUBPACKAGES
+
+
+def test_the_library_respects_the_layer_rule() -> None:
+    assert violations(library_graph()) == []
+
+
+def test_no_two_library_modules_import_each_other() -> None:
+    assert cycles(library_graph()) == []
+
+
+def test_the_library_imports_no_benchmark_test_or_script_code() -> None:
+    for file in sorted((SRC / PACKAGE).rglob("*.py")):
+        outside = {n for n in imported_names(file) if n.split(".")[0] in OUTSIDE}
+        assert not outside, f"{module_name(file)} imports {sorted(outside)}"
+
+
+def test_no_entry_script_outside_pipelines_reaches_training_code() -> None:
+    # The service, monitoring and the replay load models; they never build or fit them.
+    scripts = [p for folder in SCRIPTS for p in sorted((ROOT / folder).glob("*.py"))]
+    for script in scripts:
+        reached = {module_name(f) for f in closure(script)}
+        training = sorted(m for m in reached if layer_of(m) == "stages")
+        is_stage = script.parent.name == "pipelines" and script.name != "replay.py"
+        assert is_stage or not training, f"{script.relative_to(ROOT)} reaches {training}"
+
+
+def test_entry_scripts_import_only_the_library() -> None:
+    scripts = [p for folder in SCRIPTS for p in sorted((ROOT / folder).glob("*.py"))]
+    for script in scripts:
+        outside = {n for n in imported_names(script) if n.split(".")[0] in OUTSIDE}
+        assert not outside, f"{script.relative_to(ROOT)} imports {sorted(outside)}"
+
+
+def test_the_rule_catches_the_service_importing_training_code() -> None:
+    broken = {"lifecycle.serving.runtime": {"lifecycle.stages.train", "lifecycle.dataset"}}
+    [sentence] = violations(broken)
+    assert "lifecycle.serving.runtime (serving) imports lifecycle.stages.train" in sentence
+
+
+def test_the_rule_catches_modules_that_import_each_other() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+
+
+def test_the_architecture_page_states_the_same_rule() -> None:
+    page = (ROOT / "docs/tutorial/architecture.md").read_text()
+    rows = re.findall(r"^\| `(\w+)` \|[^|]*\| ([`\w, ]+) \|$", page, flags=re.M)
+    stated = {layer: set(re.findall(r"`(\w+)`", allowed)) for layer, allowed in rows}
+    assert stated == MAY_IMPORT
+
+
+def test_every_module_file_resolves() -> None:
+    for file in (SRC / PACKAGE).rglob("*.py"):
+        assert module_file(module_name(file)) == file

@@ -1,12 +1,16 @@
-"""The tutorial names real things: every test, file and make target it mentions exists."""
+"""The tutorial names real things: every test, file and make target it mentions exists, and the
+Makefile output it pastes is what the Makefile prints."""
 
 import re
+import subprocess
 
 from tests.helpers.params import ROOT
 
-DOCS = sorted((ROOT / "docs" / "tutorial").rglob("*.md"))
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs" / "tutorial").rglob("*.md"))]
 TEST_REF = re.compile(r"(tests/[\w/]+\.py)::(test_\w+)")
-FILE_REF = re.compile(r"`((?:src|pipelines|serving|monitoring|tests|data|docs|\.github)/[\w./-]+)`")
+FILE_REF = re.compile(
+    r"`((?:src|pipelines|serving|monitoring|benchmarks|tests|data|docs|\.github)/[\w./-]+)`"
+)
 # `make x` inline, or a command line starting with `make x` / `$ make x` in a code block
 MAKE_REF = re.compile(r"(?:`|^\$ |^)make ([a-z][\w-]*)", re.MULTILINE)
 GENERATED = ("data/interim/", "data/processed/")  # pipeline outputs: absent in a fresh clone
@@ -51,3 +55,26 @@ def test_workflows_call_only_existing_make_targets() -> None:
     used = set(re.findall(r"^\s*(?:run:\s*)?make ([a-z][\w-]*)", runs, re.MULTILINE))
     missing = sorted(used - targets)
     assert used and not missing, f"workflows call make targets the Makefile lacks: {missing}"
+
+
+def test_the_pasted_make_help_is_what_make_prints() -> None:
+    page = (ROOT / "docs/tutorial/setup.md").read_text()
+    [pasted] = re.findall(r"^\$ make help\n(.*?)^```", page, flags=re.MULTILINE | re.DOTALL)
+    printed = subprocess.run(
+        ["make", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True
+    ).stdout
+    assert pasted == printed
+
+
+def test_pasted_make_errors_name_the_recipe_line() -> None:
+    # make reports a failed recipe as `[Makefile:<line of the recipe>: <target>]`.
+    lines = (ROOT / "Makefile").read_text().splitlines()
+    recipe = {
+        target: number + 1  # the line after `target: ...` (1-based)
+        for number, line in enumerate(lines, start=1)
+        for target in TARGET.findall(line)
+    }
+    pasted = re.findall(r"\[Makefile:(\d+): ([\w-]+)\]", _text())
+    assert pasted, "no pasted make error found"
+    for number, target in pasted:
+        assert int(number) == recipe[target], f"[Makefile:{number}: {target}]"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import subprocess
@@ -28,6 +29,9 @@ TRUSTED_TYPES = [
     "lifecycle.mlp.TorchMLPClassifier",
     "lifecycle.target.clip_log1p",
     "lifecycle.target.clip_expm1",
+    # The same two functions under the names models registered before they moved refer to.
+    "lifecycle.models._clip_log1p",
+    "lifecycle.models._clip_expm1",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 ]
 
@@ -84,7 +88,7 @@ def data_hashes(paths: list[Path], lock: Path = Path("dvc.lock")) -> dict[str, s
     return out
 
 
-def lineage(as_of: object, files: list[Path]) -> dict[str, str]:
+def lineage(as_of: dt.date, files: list[Path]) -> dict[str, str]:
     """Tags that tie a run or a model version to its code and data: commit, as_of, file MD5s."""
     tags = {"git_commit": git_commit(), "data.as_of": str(as_of)}
     tags |= {f"data.md5.{Path(path).name}": md5 for path, md5 in data_hashes(files).items()}

@@ -11,7 +11,7 @@ from lifecycle.metrics_classification import ClassScores
 from lifecycle.mlp import TorchMLPClassifier
 from lifecycle.params import Params
 from lifecycle.predictions import predict_frame
-from lifecycle.stages.models import build_candidate, inner_learner
+from lifecycle.stages.candidates import build_candidate, inner_learner
 from lifecycle.stages.split import Splits
 from lifecycle.stages.train import Fitted, fit_all
 from tests.helpers.params import CLASSIFICATION, deep_merge, make_params

@@ -14,7 +14,7 @@ from lifecycle.dataset import DatasetSpec, model_frame
 from lifecycle.metrics import AnyScores, Scores, score_task
 from lifecycle.params import Candidate, Params
 from lifecycle.predictions import predict_frame
-from lifecycle.stages.models import build_candidate
+from lifecycle.stages.candidates import build_candidate
 from lifecycle.tracking import LoggedModel, log_candidate
 
 

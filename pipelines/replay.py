@@ -5,60 +5,14 @@ working repository under state/replay/<policy>/ whose commits are the retrains.
 """
 
 import argparse
-import os
-import shutil
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 from lifecycle.entry import StageFailed, context, run
-from lifecycle.replay.loop import World, play
-from lifecycle.replay.timeline import Month, headline, publish_timeline
-from lifecycle.replay.workrepo import WorkRepo
-from lifecycle.serving import process
+from lifecycle.replay.session import run_policy
+from lifecycle.replay.timeline import headline
 
 POLICIES = ("drift", "scheduled", "never")
-
-
-def run_policy(policy: str, work: Path, out: Path) -> list[Month]:
-    """One full replay with one policy; reports are rewritten after every month."""
-    clock = time.perf_counter()
-    replay = context().params.replay.model_copy(update={"policy": policy})
-    shutil.rmtree(work, ignore_errors=True)
-    repo = WorkRepo.create(Path.cwd(), work)
-    repo.set_as_of(replay.start)
-    first = repo.repro()
-    if not first.ok:
-        raise StageFailed(f"the first champion could not be trained:\n{first.stderr[-2000:]}")
-    repo.commit(f"first champion, data to {replay.start}")
-    world = World.open(repo)
-    env = {
-        "LIFECYCLE_STATE_DIR": str(world.settings.state),
-        "MLFLOW_TRACKING_URI": world.settings.tracking_uri,  # the working repo's own registry
-        "LIFECYCLE_RELOAD_SECONDS": "0",  # the loop redeploys explicitly via /admin/reload
-    }
-    print(f"[replay:{policy}] starting bentoml serve ...", flush=True)
-    server = process.start(repo.path, repo.path / "state/server.out", env)
-    months: list[Month] = []
-    meta: dict[str, Any] = {
-        "policy": policy,
-        "work_repo": str(repo.path),
-        "start": str(replay.start),
-        "end": str(replay.end),
-    }
-
-    def after(month: Month) -> None:
-        months.append(month)
-        meta["seconds"] = round(time.perf_counter() - clock)  # so far, set-up included
-        meta["load_average"] = [round(n, 2) for n in os.getloadavg()]  # 1, 5, 15 min
-        publish_timeline(months, meta, out)
-
-    try:
-        play(world, server, replay, after)
-    finally:  # also on Ctrl-C: the months played so far are already in the reports
-        server.stop()  # SIGTERM: the service flushes its prediction log before exiting
-    return months
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -80,10 +34,15 @@ def main(argv: list[str] | None = None) -> int:
     policies = chosen.get(args.policy, [args.policy])
     for policy in policies:
         out = args.out if len(policies) == 1 else args.out / policy
+        replay = ctx.params.replay.model_copy(update={"policy": policy})
         try:
-            h = headline(run_policy(policy, (args.work / policy).resolve(), out))
+            h = headline(run_policy(Path.cwd(), replay, (args.work / policy).resolve(), out))
         except KeyboardInterrupt:
-            sys.exit(f"\n[replay:{policy}] interrupted; server stopped, partial reports in {out}")
+            print(
+                f"\n[replay:{policy}] interrupted; server stopped, partial reports in {out}",
+                file=sys.stderr,
+            )
+            return 1
         print(
             f"[replay:{policy}] served MAE {h.served_mae} vs never retrained "
             f"{h.counterfactual_mae}; error saved {h.error_saved:,.0f} ({h.error_saved_pct} %); "

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from lifecycle.entry import StageFailed, context, run
 from lifecycle.pipeline_paths import pipeline_paths
 
 
@@ -68,7 +68,6 @@ def _summary(_: argparse.Namespace) -> None:
 
 def _rollback(args: argparse.Namespace) -> None:
     """`lifecycle rollback`: move the champion alias back to the previous champion."""
-    from lifecycle.entry import context
     from lifecycle.registry import rollback
     from lifecycle.tracking import configure, git_commit
 
@@ -90,9 +89,13 @@ def main(argv: list[str] | None = None) -> int:
     rb.add_argument("--params", default="params.yaml")
     rb.set_defaults(func=_rollback)
     args = parser.parse_args(argv)
+    return run("lifecycle", lambda _: _dispatch(args), banner=False)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Run the chosen subcommand; no champion to roll back (a LookupError) is the user's to fix."""
     try:
         args.func(args)
-    except (FileNotFoundError, LookupError) as err:
-        print(f"lifecycle: {err}", file=sys.stderr)
-        return 1
+    except LookupError as err:
+        raise StageFailed(str(err)) from err
     return 0

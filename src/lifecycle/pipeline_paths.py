@@ -23,7 +23,12 @@ class PipelinePaths(BaseModel):
 
 def pipeline_paths(root: Path = Path()) -> PipelinePaths:
     """The paths of dvc.yaml in `root`, made relative to `root` (so they work from anywhere)."""
-    raw = yaml.safe_load((root / PIPELINE).read_text())
-    [paths] = [entry["paths"] for entry in raw.get("vars", []) if "paths" in entry]
-    found = PipelinePaths.model_validate(paths)
+    pipeline = root / PIPELINE
+    if not pipeline.is_file():
+        raise FileNotFoundError(f"{pipeline} not found: run this from the project's root folder")
+    raw = yaml.safe_load(pipeline.read_text()) or {}
+    paths = [entry["paths"] for entry in raw.get("vars", []) if "paths" in entry]
+    if len(paths) != 1:
+        raise LookupError(f"{pipeline} must define its files once, under `vars: - paths:`")
+    found = PipelinePaths.model_validate(paths[0])
     return found.model_copy(update={k: root / v for k, v in found.model_dump().items()})

@@ -35,7 +35,7 @@ class Champion:
 
     model: Pipeline
     info: ModelInfo
-    classes: tuple[int, ...] = ()  # a classifier's classes (see lifecycle.outputs); () regression
+    classes: tuple[int, ...] = ()  # a classifier's classes (lifecycle.predictions); () regression
     fast: FastModel | None = None  # the same model on numpy columns (see serving.fastpath)
 
 

@@ -84,7 +84,7 @@ def test_every_stage_depends_on_the_dataset_definition() -> None:
     for name, stage in stages().items():
         assert "${data.dataset}" in stage["deps"], name
         assert "data.dataset" in stage["params"], name
-        assert "lifecycle.entry" in (ROOT / script_of(stage)).read_text(), name
+        assert "src/lifecycle/entry.py" in needed(script_of(stage)), name
 
 
 def test_paths_appear_once_in_vars() -> None:
@@ -94,9 +94,38 @@ def test_paths_appear_once_in_vars() -> None:
     assert not literal, f"paths written out in stages instead of ${{paths.*}}: {literal}"
 
 
-def test_python_reads_the_report_paths_from_dvc_yaml() -> None:
+def vars_paths() -> dict[str, str]:
+    """dvc.yaml's `vars: paths`, as written."""
     raw = yaml.safe_load((ROOT / "dvc.yaml").read_text())
     [paths] = [entry["paths"] for entry in raw["vars"] if "paths" in entry]
+    return {str(k): str(v) for k, v in paths.items()}
+
+
+def hardcoded(files: list[Path], paths: dict[str, str], root: Path = ROOT) -> list[str]:
+    """Each file that writes out one of the pipeline's hand-over files instead of reading it."""
+    return [
+        f"{file.relative_to(root)} names {path}"
+        for file in files
+        for path in paths.values()
+        if Path(path).suffix and path in file.read_text()  # files; folders may be named freely
+    ]
+
+
+def python_files() -> list[Path]:
+    """Every Python file of the library, the entry scripts and the benchmarks."""
+    folders = ("src", "pipelines", "serving", "monitoring", "benchmarks")
+    return [p for folder in folders for p in sorted((ROOT / folder).rglob("*.py"))]
+
+
+def test_python_reads_the_pipeline_paths_from_dvc_yaml() -> None:
+    assert hardcoded(python_files(), vars_paths()) == []
     found = pipeline_paths(ROOT)
     for key in ("metrics", "decision", "validation_report"):
-        assert getattr(found, key) == ROOT / Path(paths[key]), key
+        assert getattr(found, key) == ROOT / vars_paths()[key], key
+
+
+def test_the_check_catches_a_hardcoded_path(tmp_path: Path) -> None:
+    script = tmp_path / "cli.py"
+    script.write_text('DECISION = Path("reports/promote/decision.json")\n')
+    found = hardcoded([script], vars_paths(), root=tmp_path)
+    assert found == ["cli.py names reports/promote/decision.json"]

@@ -16,7 +16,7 @@ HEY_MISSING = (
 
 
 @dataclass(frozen=True)
-class Load:
+class HeySummary:
     """One `hey` run: successful requests per second, latency percentiles, failures."""
 
     ok_per_s: float
@@ -32,7 +32,7 @@ class Load:
         return self.ok_per_s * self.rows_per_request
 
 
-def parse_hey(text: str, rows_per_request: int) -> Load:
+def parse_hey(text: str, rows_per_request: int) -> HeySummary:
     """Read hey's summary (pure): status counts, total time, latency percentiles."""
     total = float(re.search(r"Total:\s+([\d.]+) secs", text).group(1))  # type: ignore[union-attr]
     answered, _, unanswered = text.partition("Error distribution:")
@@ -41,7 +41,7 @@ def parse_hey(text: str, rows_per_request: int) -> Load:
     pct = {int(p): float(s) * 1000 for p, s in re.findall(r"(\d+)%+ in ([\d.]+) secs", text)}
     ok = statuses.get(200, 0)
     failed = sum(n for code, n in statuses.items() if code != 200) + errors
-    return Load(
+    return HeySummary(
         round(ok / total, 1),
         round(pct.get(50, float("nan")), 2),
         round(pct.get(99, float("nan")), 2),
@@ -51,7 +51,7 @@ def parse_hey(text: str, rows_per_request: int) -> Load:
     )
 
 
-def run_hey(url: str, body: Path, seconds: float, clients: int, rows: int) -> Load:
+def run_hey(url: str, body: Path, seconds: float, clients: int, rows: int) -> HeySummary:
     """Run hey: `clients` concurrent clients POSTing `body` for `seconds`."""
     cmd = [
         "hey",

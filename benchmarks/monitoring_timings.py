@@ -132,11 +132,13 @@ def report_timings(ctx: Context, obs: Observed, repeats: int) -> dict[str, Timin
     feats, when = columns.features, pd.Timestamp(0).to_pydatetime()
 
     def bare() -> Any:
+        """Evidently's DataDriftPreset alone on the feature columns, no adapter."""
         cur = Dataset.from_pandas(current[feats], data_definition=definition)
         ref = Dataset.from_pandas(reference[feats], data_definition=definition)
         return Report([DataDriftPreset()]).run(cur, ref)
 
     def ours(labelled: bool) -> Any:
+        """Our report and its summary, with the regression section when `labelled`."""
         label = target if labelled else None
         return summarize(run_report(current, reference, columns, limits, label, when, {}).dict())
 

@@ -17,11 +17,9 @@ from pathlib import Path
 import pandas as pd
 
 from benchmarks.monitoring_timings import measure_window
-from lifecycle.entry import EXPECTED, context
+from lifecycle.entry import context, run
 from lifecycle.files import write_json
 from lifecycle.monitoring.window import Window, make_window
-
-NAME = "bench-monitoring"  # the prefix of the start/done/FAILED lines
 
 
 def monitoring_arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -48,17 +46,10 @@ def measure_and_write(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Measure, write reports/bench/monitoring.json; 1 with a clear message on a known error."""
-    args = monitoring_arguments(argv)
-    print(f"[{NAME}] start", flush=True)
-    try:
-        measure_and_write(args)
-    except EXPECTED as err:  # the same errors, and the same lines, as every stage's run()
-        print(f"[{NAME}] FAILED: {err}", file=sys.stderr, flush=True)
-        return 1
-    print(f"[{NAME}] done", flush=True)
+    """Measure, write reports/bench/monitoring.json and print it; run() reports known errors."""
+    measure_and_write(monitoring_arguments(argv))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run("bench-monitoring", main))

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from lifecycle.entry import StageFailed
+from lifecycle.entry import StageFailed, run
 from lifecycle.files import write_json
 from lifecycle.project_copy import fresh_copy
 
@@ -69,15 +69,11 @@ def print_repro_table(rows: dict[str, dict[str, float]]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Measure, print the table, write reports/bench/pipeline.json; 1 if a command failed."""
+    """Measure, print the table, write reports/bench/pipeline.json; StageFailed: a command fails."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", default="reports/bench/pipeline.json")
     args = parser.parse_args(argv)
-    try:
-        startup, seconds = measure_repro(Path.cwd())
-    except StageFailed as err:
-        print(err, file=sys.stderr)
-        return 1
+    startup, seconds = measure_repro(Path.cwd())
     result = repro_result(startup, seconds)
     print_repro_table(result["results"])
     write_json(result, args.out)
@@ -85,4 +81,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run("bench-pipeline", main))

@@ -33,6 +33,7 @@ def in_process(model: Any, frame: pd.DataFrame, repeat: int = 200) -> dict[str, 
     """The model alone, no HTTP: median time of a one-row call, rows/s on 1,000-row calls."""
 
     def median_seconds(rows: pd.DataFrame, times: int) -> float:
+        """Median seconds of `times` predict calls on `rows`."""
         spent = []
         for _ in range(times):
             start = time.perf_counter()

@@ -24,7 +24,7 @@ from benchmarks.hey import HEY_MISSING, hey_installed
 from benchmarks.serving_contenders import BATCH_CLIENTS, contenders, in_process, measure
 from benchmarks.serving_report import TARGETS, doc_head, markdown, ratios, verdicts
 from lifecycle.dataset import model_frame, read_source
-from lifecycle.entry import StageFailed
+from lifecycle.entry import StageFailed, run
 from lifecycle.registry import current
 from lifecycle.serving.client import records_from_frame
 from lifecycle.serving.runtime import ServiceConfig, service_config
@@ -95,19 +95,14 @@ def measure_all(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Measure, write the JSON and the Markdown page, print the table; 1 if it cannot run."""
+    """Measure, write the JSON and the Markdown page, print the table; StageFailed: cannot run."""
     args = serving_arguments(argv)
     if not hey_installed():
-        print(HEY_MISSING, file=sys.stderr)
-        return 1
+        raise StageFailed(HEY_MISSING)
     quiet_telemetry()
     settings = get_settings()
     config = service_config(settings)
-    try:
-        uri = champion_uri(settings, config)
-    except StageFailed as err:
-        print(err, file=sys.stderr)
-        return 1
+    uri = champion_uri(settings, config)
     report = measure_all(args, settings, config, uri)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(report, indent=2) + "\n")
@@ -119,4 +114,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run("bench-serving", main))

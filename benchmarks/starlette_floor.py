@@ -29,9 +29,11 @@ def create_app() -> Starlette:
     columns = list(model.feature_names_in_)
 
     async def ping(_: Request) -> JSONResponse:
+        """Readiness: the app is up once the model is loaded."""
         return JSONResponse({"ok": True})
 
     async def predict(request: Request) -> JSONResponse:
+        """The records of the body as one frame, one model call, the predictions as a list."""
         frame = pd.DataFrame((await request.json())["records"], columns=columns)
         frame[EVENT_TIME] = pd.to_datetime(frame[EVENT_TIME])
         return JSONResponse({"predictions": model.predict(frame).tolist()})

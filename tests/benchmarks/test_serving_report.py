@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks.hey import Load, parse_hey
+from benchmarks.hey import HeySummary, parse_hey
 from benchmarks.serving_report import ratios, verdicts
 
 HEY = """
@@ -27,7 +27,7 @@ Error distribution:
 
 def test_parse_hey_counts_only_200_as_served() -> None:
     load = parse_hey(HEY.replace("%%", "%"), rows_per_request=1000)
-    assert load == Load(
+    assert load == HeySummary(
         ok_per_s=100.0, p50_ms=25.0, p99_ms=150.0, ok=1000, failed=30, rows_per_request=1000
     )
     assert load.rows_per_s == 100_000

@@ -1,13 +1,27 @@
-"""A temporary git copy of the project (lifecycle.project_copy): run commands in it, edit params."""
+"""A temporary git copy of the project (lifecycle.project_copy): run commands in it, edit params,
+read its registry back."""
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from tests.helpers.params import deep_merge
+from lifecycle.project_copy import commit_all, fresh_copy
+from tests.helpers.params import ROOT, deep_merge
+
+# Run in the clone by `python -c`: its champion as one JSON line (the clone's own settings).
+CHAMPION_QUERY = (
+    "import json; from lifecycle.settings import Settings;"
+    "from lifecycle.tracking import configure; from lifecycle.registry import current;"
+    "client = configure(Settings()); v = current(client, {model!r});"
+    "run = client.get_run(v.run_id) if v else None;"
+    "print(json.dumps({{'version': str(v.version) if v else None, 'tags': v.tags if v else {{}},"
+    " 'metrics': run.data.metrics if run else {{}}}}))"
+)
 
 
 def sh(repo: Path, *cmd: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
@@ -25,5 +39,22 @@ def sh(repo: Path, *cmd: str, ok: bool = True) -> subprocess.CompletedProcess[st
 
 
 def set_params(repo: Path, **override: object) -> None:
+    """Merge `override` into the repo's params.yaml, key by key at every depth."""
     path = repo / "params.yaml"
     path.write_text(yaml.safe_dump(deep_merge(yaml.safe_load(path.read_text()), override)))
+
+
+def clone_with_params(dest: Path, message: str, **override: object) -> Path:
+    """A fresh git copy of this working tree in `dest`, its params.yaml merged with `override`
+    and committed with `message`."""
+    repo = fresh_copy(ROOT, dest)
+    set_params(repo, **override)
+    commit_all(repo, message)
+    return repo
+
+
+def registered_champion(repo: Path, model_name: str) -> dict[str, Any]:
+    """The repo's champion of `model_name` read back from its MLflow: `version` (None when there
+    is none), the version's `tags` and its run's `metrics`."""
+    done = sh(repo, "python", "-c", CHAMPION_QUERY.format(model=model_name))
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from lifecycle.params import Params
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.imports import ROOT  # the repository root, defined once
 
 # Smaller and faster than params.yaml, same shape: a test run trains in seconds.
 SHRUNKEN: dict[str, Any] = {

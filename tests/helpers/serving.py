@@ -43,26 +43,28 @@ class Versions:
         self.version, self.loads = "1", 0
 
     def latest(self) -> str:
+        """The version the test set last."""
         return self.version
 
     def load(self, version: str) -> Champion:
+        """A stand-in champion for `version` (its model is a string); counts the loads."""
         self.loads += 1
         return Champion(model=f"model-{version}", info=describe("m", version, "r", {}, {}, 0))
 
 
 @dataclass
-class Server(process.Server):
+class ServerWithLog(process.Server):
     """A `bentoml serve` subprocess (see lifecycle.serving.process) and its prediction log."""
 
     log_path: Path = Path()
 
 
-def start_server(tmp: Path, **env: str) -> Server:
+def start_server(tmp: Path, **env: str) -> ServerWithLog:
     """Start the service on a free port with settings from `env`; return once /readyz is 200."""
     log_path = tmp / "predictions.sqlite"
     extra = {"LIFECYCLE_PREDICTION_LOG": str(log_path), "BENTOML_HOME": str(tmp / "bentoml")}
     running = process.start(ROOT, tmp / "server.out", {**extra, **env})
-    return Server(**vars(running), log_path=log_path)
+    return ServerWithLog(**vars(running), log_path=log_path)
 
 
 @dataclass(frozen=True)
@@ -83,7 +85,7 @@ def _answer(response: httpx.Response) -> Answer:
 
 
 @dataclass
-class Load:
+class BackgroundClients:
     """Background clients sending single-record requests until stopped; every answer kept."""
 
     url: str
@@ -93,7 +95,7 @@ class Load:
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
 
-    def start(self) -> Load:
+    def start(self) -> BackgroundClients:
         """Start the clients."""
         for _ in range(self.clients):
             thread = threading.Thread(target=self._client, daemon=True)

@@ -31,6 +31,11 @@ def period(frame: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
     return frame[frame[EVENT_TIME].between(start, end, inclusive="left")]
 
 
+def winter(frame: pd.DataFrame) -> pd.DataFrame:
+    """January and February 2011: the reference every seasonal comparison below starts from."""
+    return period(frame, "2011-01-01", "2011-03-01")
+
+
 def compare(
     current: pd.DataFrame,
     reference: pd.DataFrame,
@@ -54,11 +59,8 @@ def compare(
 def test_summer_drifts_away_from_winter(
     predicted: pd.DataFrame, spec: DatasetSpec, params: Params
 ) -> None:
-    winter, summer = (
-        period(predicted, "2011-01-01", "2011-03-01"),
-        period(predicted, "2011-07-01", "2011-08-01"),
-    )
-    summary, _ = compare(summer, winter, spec, params)
+    summer = period(predicted, "2011-07-01", "2011-08-01")
+    summary, _ = compare(summer, winter(predicted), spec, params)
     assert summary.drift.share >= params.monitor.max_drift_share
     assert {"temp", "atemp"} <= set(summary.drift.drifted)
     assert summary.drift.prediction is not None and summary.drift.prediction.drifted
@@ -78,11 +80,8 @@ def test_two_samples_of_one_window_do_not_drift(
 def test_adapter_reads_evidently_output_and_its_saved_json(
     predicted: pd.DataFrame, spec: DatasetSpec, params: Params
 ) -> None:
-    winter, march = (
-        period(predicted, "2011-01-01", "2011-03-01"),
-        period(predicted, "2011-03-01", "2011-04-01"),
-    )
-    summary, output = compare(march, winter, spec, params, labelled=True)
+    march = period(predicted, "2011-03-01", "2011-04-01")
+    summary, output = compare(march, winter(predicted), spec, params, labelled=True)
     columns = monitored_columns(spec).features
     assert [c.column for c in summary.drift.columns] == columns  # each feature once, in order
     assert summary.drift.count == len(summary.drift.drifted)
@@ -97,13 +96,9 @@ def test_adapter_reads_evidently_output_and_its_saved_json(
 def test_regression_numbers_match_our_metrics_on_a_labelled_window(
     predicted: pd.DataFrame, spec: DatasetSpec, params: Params
 ) -> None:
-    winter, july = (
-        period(predicted, "2011-01-01", "2011-03-01"),
-        period(predicted, "2011-07-01", "2011-08-01"),
-    )
-    july = july.copy()
+    july = period(predicted, "2011-07-01", "2011-08-01").copy()
     july.loc[july.index[::3], spec.target] = float("nan")  # labels for two thirds of the rows
-    summary, _ = compare(july, winter, spec, params, labelled=True)
+    summary, _ = compare(july, winter(predicted), spec, params, labelled=True)
     known = july.dropna(subset=[spec.target])
     expected = score(known[spec.target], known[PREDICTION])
     assert summary.quality is not None

@@ -34,9 +34,12 @@ def log_rows(times: list[str], inputs: dict[str, float] | str, version: str = "1
     ]
 
 
-def write_log(path: Path, rows: list[LoggedPrediction]) -> Path:
+def write_log(folder: Path, times: list[str], inputs: dict[str, float] | str | None = None) -> Path:
+    """A prediction log `folder/p.sqlite` with one row at each of `times`, all with `inputs`
+    (default: a temperature of 0.5)."""
+    path = folder / "p.sqlite"
     conn = connect(path)
-    write_rows(conn, rows)
+    write_rows(conn, log_rows(times, {"temp": 0.5} if inputs is None else inputs))
     conn.close()
     return path
 
@@ -49,7 +52,7 @@ def test_window_bounds_are_half_open_whatever_the_time_format(tmp_path: Path) ->
         "2011-07-31T23:00:00",
         "2011-08-01T00:00:00",
     ]
-    log = write_log(tmp_path / "p.sqlite", log_rows(times, {"temp": 0.5}))
+    log = write_log(tmp_path, times)
     got = read_window(log, make_window("2011-07-01", "2011-08-01"))
     assert got.logged == 3 and not got.sampled
     assert list(got.frame["request_id"]) == ["r1", "r2", "r3"]
@@ -65,14 +68,14 @@ def test_windows_that_do_not_start_at_midnight_are_cut_exactly(tmp_path: Path) -
         "2011-07-03T07:00:00+02:00",
         "2011-07-03T08:00:00",
     ]
-    log = write_log(tmp_path / "p.sqlite", log_rows(times, {"temp": 0.5}))
+    log = write_log(tmp_path, times)
     got = read_window(log, make_window("2011-07-01T05:30", "2011-07-03T07:00"))
     assert list(got.frame["request_id"]) == ["r1", "r2", "r3"]
 
 
 def test_large_windows_are_sampled_uniformly_and_reproducibly(tmp_path: Path) -> None:
     times = [f"{t:%Y-%m-%dT%H:%M:%S}" for t in pd.date_range("2011-07-01", periods=2000, freq="h")]
-    log = write_log(tmp_path / "p.sqlite", log_rows(times, {"temp": 0.5}))
+    log = write_log(tmp_path, times)
     window = make_window("2011-07-01", "2011-10-01")
     first, again = read_window(log, window, 500, seed=7), read_window(log, window, 500, seed=7)
     assert first.logged == 2000 and len(first.frame) == 500 and first.sampled
@@ -95,7 +98,7 @@ def test_missing_log_is_an_empty_window_and_a_foreign_file_a_clear_error(tmp_pat
 
 
 def test_broken_inputs_json_becomes_missing_features(tmp_path: Path, spec: DatasetSpec) -> None:
-    log = write_log(tmp_path / "p.sqlite", log_rows(["2011-07-01T01:00:00"], "{not json"))
+    log = write_log(tmp_path, ["2011-07-01T01:00:00"], "{not json")
     frame = read_window(log, make_window("2011-07-01", "2011-08-01")).frame
     assert len(frame) == 1
     (problem,) = schema_problems(frame, spec, "prediction log")
@@ -103,10 +106,7 @@ def test_broken_inputs_json_becomes_missing_features(tmp_path: Path, spec: Datas
 
 
 def test_default_window_is_the_newest_days_and_bounds_come_in_pairs(tmp_path: Path) -> None:
-    log = write_log(
-        tmp_path / "p.sqlite",
-        log_rows(["2011-07-01T05:00:00", "2011-07-20T13:00:00"], {"temp": 0.5}),
-    )
+    log = write_log(tmp_path, ["2011-07-01T05:00:00", "2011-07-20T13:00:00"])
     assert default_window(log, 30) == Window(pd.Timestamp("2011-06-21"), pd.Timestamp("2011-07-21"))
     assert default_window(tmp_path / "none.sqlite", 30) is None
     with pytest.raises(ValueError, match="both --start and --end"):

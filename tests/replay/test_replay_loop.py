@@ -2,7 +2,6 @@
 
 import itertools
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,12 +9,12 @@ from typing import Any
 
 import pandas as pd
 import pytest
-import yaml
 
 from lifecycle.project_copy import commit_all, fresh_copy
 from lifecycle.settings import Settings
 from lifecycle.tracking import configure, download_reference
-from tests.helpers.params import ROOT, SHRUNKEN, deep_merge
+from tests.helpers.clone import set_params, sh
+from tests.helpers.params import ROOT, SHRUNKEN
 
 pytestmark = pytest.mark.slow
 
@@ -41,21 +40,11 @@ def break_labels(repo: Path, day: str = BROKEN_DAY, rows: int = 2) -> None:
 def replayed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     """Run `pipelines/replay.py` on three months in a fresh copy of the project."""
     repo = fresh_copy(ROOT, tmp_path_factory.mktemp("replay"))
-    params = repo / "params.yaml"
-    raw = deep_merge(yaml.safe_load(params.read_text()), {**SHRUNKEN, "replay": MONTHS})
-    params.write_text(yaml.safe_dump(raw))
+    set_params(repo, **SHRUNKEN, replay=MONTHS)
     break_labels(repo)
     commit_all(repo, "short replay, with two bad labels in May")
-    # Other tests' fixtures export a registry location; the replay must use its own.
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("LIFECYCLE_STATE_DIR", "MLFLOW_TRACKING_URI")
-    }
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-    done = subprocess.run(
-        [sys.executable, "pipelines/replay.py"], cwd=repo, env=env, capture_output=True, text=True
-    )
+    # sh drops the registry location other tests' fixtures export: the replay uses its own.
+    done = sh(repo, sys.executable, "pipelines/replay.py", ok=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return repo, json.loads((repo / "reports/replay/timeline.json").read_text())
 

@@ -1,7 +1,7 @@
 """A classifier behind the service's runtime: label and class probabilities out, both logged.
 
 Fast: a small real classifier on the shipped classification dataset, no registry or HTTP (the
-whole path with `bentoml serve` is tests/integration/test_classification_path.py).
+whole path with `bentoml serve` is tests/stages/test_classification_path.py).
 """
 
 from __future__ import annotations

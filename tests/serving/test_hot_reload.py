@@ -23,7 +23,7 @@ from lifecycle.tracking import configure
 from tests.helpers.bad_inputs import GOOD, bad_inputs
 from tests.helpers.params import make_params
 from tests.helpers.registry import log_fitted, state_env, train_and_register
-from tests.helpers.serving import Answer, Load, start_server
+from tests.helpers.serving import Answer, BackgroundClients, start_server
 
 pytestmark = pytest.mark.slow
 CLIENTS = 8
@@ -70,7 +70,7 @@ def test_moving_the_alias_under_load_switches_versions_and_fails_nothing(
     client = configure(moving.settings)
     client.set_registered_model_alias(moving.model_name, CHAMPION, moving.v1)
     server = start_server(tmp_path, LIFECYCLE_RELOAD_SECONDS="1")
-    load = Load(server.url, GOOD, CLIENTS).start()
+    load = BackgroundClients(server.url, GOOD, CLIENTS).start()
     time.sleep(2)
     client.set_registered_model_alias(moving.model_name, CHAMPION, moving.v2)
     deadline = time.monotonic() + 30
@@ -92,7 +92,7 @@ def test_admin_reload_switches_every_worker_before_it_answers(
     client = configure(moving.settings)
     client.set_registered_model_alias(moving.model_name, CHAMPION, moving.v1)
     server = start_server(tmp_path, LIFECYCLE_RELOAD_SECONDS="0", LIFECYCLE_SERVE_WORKERS="2")
-    load = Load(server.url, GOOD, CLIENTS).start()
+    load = BackgroundClients(server.url, GOOD, CLIENTS).start()
     time.sleep(2)
     client.set_registered_model_alias(moving.model_name, CHAMPION, moving.v2)
     headers = {"Authorization": f"Bearer {server.token}"}
@@ -113,7 +113,7 @@ def test_sigterm_under_load_logs_every_answer_and_no_rejection(
     moving: Moving, tmp_path: Path
 ) -> None:
     server = start_server(tmp_path, LIFECYCLE_RELOAD_SECONDS="0")
-    load = Load(server.url, GOOD, CLIENTS).start()
+    load = BackgroundClients(server.url, GOOD, CLIENTS).start()
     limits = Settings()
     for bad in bad_inputs(limits.max_records, limits.max_body_bytes):  # amid the load
         answer = httpx.post(

@@ -18,14 +18,14 @@ from lifecycle.settings import Settings
 from lifecycle.tracking import configure, load_model
 from tests.helpers.bad_inputs import GOOD, bad_inputs
 from tests.helpers.registry import Registry
-from tests.helpers.serving import Server, start_server
+from tests.helpers.serving import ServerWithLog, start_server
 
 pytestmark = pytest.mark.slow
 LIMITS = Settings()  # the service runs with the default limits
 
 
 @pytest.fixture(scope="module")
-def server(registry: Registry, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(registry: Registry, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerWithLog]:
     """One `bentoml serve` on the shared test registry (its champion never moves)."""
     running = start_server(tmp_path_factory.mktemp("server"), LIFECYCLE_RELOAD_SECONDS="0")
     yield running
@@ -33,7 +33,7 @@ def server(registry: Registry, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture(scope="module")
-def client(server: Server) -> Iterator[ServiceClient]:
+def client(server: ServerWithLog) -> Iterator[ServiceClient]:
     with ServiceClient(server.url) as typed:
         yield typed
 
@@ -60,7 +60,7 @@ def test_one_record_and_a_batch(client: ServiceClient, registry: Registry) -> No
     assert client.model().version == registry.champion_version
 
 
-def test_32_concurrent_clients_are_batched_and_never_refused(server: Server) -> None:
+def test_32_concurrent_clients_are_batched_and_never_refused(server: ServerWithLog) -> None:
     def one_client(_: int) -> list[int]:
         with httpx.Client(base_url=server.url, timeout=30) as http:
             return [http.post("/predict", json={"records": [GOOD]}).status_code for _ in range(15)]
@@ -74,7 +74,7 @@ def test_32_concurrent_clients_are_batched_and_never_refused(server: Server) -> 
     assert batches > singles, "no two requests were ever merged into one model call"
 
 
-def test_bad_input_is_refused_with_one_line_and_no_traceback(server: Server) -> None:
+def test_bad_input_is_refused_with_one_line_and_no_traceback(server: ServerWithLog) -> None:
     cases = bad_inputs(LIMITS.max_records, LIMITS.max_body_bytes)
     lines_before = server.text().count("rejected POST /predict")
     with httpx.Client(base_url=server.url, timeout=30) as http:
@@ -97,7 +97,7 @@ def test_typed_client_raises_with_the_service_message(client: ServiceClient) -> 
 
 
 def test_metrics_count_predictions_values_and_rejections(
-    server: Server, client: ServiceClient, registry: Registry
+    server: ServerWithLog, client: ServiceClient, registry: Registry
 ) -> None:
     client.predict([GOOD, GOOD])
     with pytest.raises(ServiceError):
@@ -112,7 +112,7 @@ def test_metrics_count_predictions_values_and_rejections(
 
 
 def test_served_equals_offline_and_every_record_is_logged(
-    server: Server, client: ServiceClient, registry: Registry
+    server: ServerWithLog, client: ServiceClient, registry: Registry
 ) -> None:
     test = registry.splits.test
     served = client.predict(records_from_frame(test, registry.spec))

@@ -17,11 +17,10 @@ from sklearn.metrics import log_loss, roc_auc_score
 
 from lifecycle.dataset import DatasetSpec, load_spec, model_frame, read_source
 from lifecycle.prediction_log import read_predictions
-from lifecycle.project_copy import commit_all, fresh_copy
 from lifecycle.serving import process
 from lifecycle.serving.client import ServiceClient, records_from_frame
-from tests.helpers.clone import set_params, sh
-from tests.helpers.params import CLASSIFICATION, ROOT, deep_merge
+from tests.helpers.clone import clone_with_params, registered_champion, set_params, sh
+from tests.helpers.params import CLASSIFICATION, deep_merge
 from tests.helpers.registry import state_env
 
 pytestmark = pytest.mark.slow
@@ -55,10 +54,8 @@ class Served:
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git clone of this working tree with params for the classification dataset."""
-    dest = fresh_copy(ROOT, tmp_path_factory.mktemp("clone"))
-    set_params(dest, **PARAMS)
-    commit_all(dest, "classification dataset, shrunken")
-    return dest
+    dest = tmp_path_factory.mktemp("clone")
+    return clone_with_params(dest, "classification dataset, shrunken", **PARAMS)
 
 
 @pytest.fixture(scope="module")
@@ -67,24 +64,11 @@ def reproduced(repo: Path) -> str:
     return sh(repo, "dvc", "repro").stdout
 
 
-def registered(repo: Path) -> dict[str, Any]:
-    """The champion's version, its tags and its run's metrics, read back from MLflow."""
-    code = (
-        "import json; from lifecycle.settings import Settings;"
-        "from lifecycle.tracking import configure; from lifecycle.registry import current;"
-        f"client = configure(Settings()); v = current(client, '{MODEL}');"
-        "run = client.get_run(v.run_id) if v else None;"
-        "print(json.dumps({'version': str(v.version) if v else None, 'tags': v.tags if v else {},"
-        " 'metrics': run.data.metrics if run else {}}))"
-    )
-    return dict(json.loads(sh(repo, "python", "-c", code).stdout.strip().splitlines()[-1]))
-
-
 def test_repro_trains_and_promotes_a_classifier(repo: Path, reproduced: str) -> None:
     for stage in ("ingest", "validate", "split", "train", "evaluate", "promote"):
         assert f"Running stage '{stage}'" in reproduced
     assert "val ROC AUC" in reproduced and "PROMOTE" in reproduced
-    champion = registered(repo)
+    champion = registered_champion(repo, MODEL)
     assert champion["version"] == "1"
     metrics = champion["metrics"]
     for split in ("val", "test"):
@@ -193,4 +177,4 @@ def test_regression_gate_metric_stops_the_run_and_keeps_the_champion(served: Ser
     assert bad.returncode != 0
     assert "gate.metric: 'mae' does not fit; use roc_auc" in bad.stderr
     assert "classification task" in bad.stderr
-    assert registered(served.repo)["version"] == "1"
+    assert registered_champion(served.repo, MODEL)["version"] == "1"

@@ -4,29 +4,22 @@ from pathlib import Path
 
 import pytest
 
-from lifecycle.project_copy import commit_all, fresh_copy
-from tests.helpers.clone import set_params, sh
-from tests.helpers.params import ROOT, SHRUNKEN
+from tests.helpers.clone import clone_with_params, registered_champion, set_params, sh
+from tests.helpers.params import SHRUNKEN
 
 pytestmark = pytest.mark.slow
+MODEL = "bike-demand"
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A git repo holding this working tree's project files (tracked and new, not ignored)."""
-    dest = fresh_copy(ROOT, tmp_path_factory.mktemp("clone"))
-    set_params(dest, **SHRUNKEN)
-    commit_all(dest, "shrunken params")
-    return dest
+    return clone_with_params(tmp_path_factory.mktemp("clone"), "shrunken params", **SHRUNKEN)
 
 
-def champion(repo: Path) -> str:
-    code = (
-        "from lifecycle.settings import Settings; from lifecycle.tracking import configure;"
-        "from lifecycle.registry import current; c = current(configure(Settings()),"
-        " 'bike-demand'); print(c.version if c else 'none')"
-    )
-    return sh(repo, "python", "-c", code).stdout.strip().splitlines()[-1]
+def champion(repo: Path) -> str | None:
+    """The version of the clone's champion (None when there is none)."""
+    return registered_champion(repo, MODEL)["version"]
 
 
 def test_repro_end_to_end_then_noop(repo: Path) -> None:

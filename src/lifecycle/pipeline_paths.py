@@ -18,7 +18,6 @@ class PipelinePaths(BaseModel):
 
     metrics: Path  # evaluate: every candidate's validation and test scores
     decision: Path  # promote: the gate's decision of the last run
-    validation_report: Path  # validate: every rule and what broke it
 
 
 def pipeline_paths(root: Path = Path()) -> PipelinePaths:

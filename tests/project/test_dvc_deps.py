@@ -120,7 +120,7 @@ def python_files() -> list[Path]:
 def test_python_reads_the_pipeline_paths_from_dvc_yaml() -> None:
     assert hardcoded(python_files(), vars_paths()) == []
     found = pipeline_paths(ROOT)
-    for key in ("metrics", "decision", "validation_report"):
+    for key in ("metrics", "decision"):
         assert getattr(found, key) == ROOT / vars_paths()[key], key
 
 

@@ -2,53 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import model_validator
 
+from lifecycle.columns import EVENT_TIME, Column, Kind, Strict, TimeSpec
 from lifecycle.tasks import Task
 
-EVENT_TIME = "event_time"  # the column every layer uses for "when did this row happen"
-
-Dtype = Literal["int", "float", "date"]
-Kind = Literal["numeric", "binary", "categorical"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# Spellings a bool column may use in the source (read as text, so nothing is guessed).
+BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False}
+_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"  # a timestamp that ends in a UTC offset
 
 
-class Column(_Strict):
-    """One source column and the rule it must follow."""
-
-    dtype: Dtype
-    min: float | None = None
-    max: float | None = None
-    values: list[int] | None = None
-    feature: bool = False
-    kind: Kind | None = None
-    doc: str = ""
-
-    @model_validator(mode="after")
-    def _check(self) -> Column:
-        if self.feature and self.kind is None:
-            raise ValueError("a feature column needs a `kind` (numeric, binary or categorical)")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min {self.min} is above max {self.max}")
-        return self
-
-
-class TimeSpec(_Strict):
-    """Which columns make up a row's event time."""
-
-    date: str
-    hour: str | None = None
-
-
-class DatasetSpec(_Strict):
+class DatasetSpec(Strict):
     """Everything the pipeline, the service and monitoring need to know about the table."""
 
     name: str
@@ -56,28 +25,66 @@ class DatasetSpec(_Strict):
     task: Task
     target: str
     time: TimeSpec
-    leaky: list[str] = Field(default_factory=list)
+    # What makes a row unique, and what labels are joined on: column names, or [event_time]
+    # for "one row per event time".
+    key: list[str]
+    leaky: list[str] = []
     columns: dict[str, Column]
 
     @model_validator(mode="after")
     def _check(self) -> DatasetSpec:
-        named = [self.target, self.time.date, *([self.time.hour] if self.time.hour else [])]
-        missing = [c for c in [*named, *self.leaky] if c not in self.columns]
+        if EVENT_TIME in self.columns:
+            raise ValueError(f"`{EVENT_TIME}` is built from `time:`; no column may be named so")
+        keys = [c for c in self.key if c != EVENT_TIME]
+        missing = [c for c in [self.target, *self.time.columns, *self.leaky, *keys]
+                   if c not in self.columns]  # fmt: skip
         if missing:
             raise ValueError(f"columns named but not declared under `columns`: {missing}")
-        bad = [c for c in [self.target, *self.leaky] if self.columns[c].feature]
+        bad = [c for c in [self.target, *self.leaky, *keys] if self.columns[c].feature]
         if bad:
-            raise ValueError(f"the target and leaky columns cannot be features: {bad}")
+            raise ValueError(f"the target, leaky and key columns cannot be features: {bad}")
         if not self.features:
             raise ValueError("no column is marked `feature: true`")
+        self._check_time()
+        self._check_key(keys)
         self._check_target()
         return self
+
+    def _check_time(self) -> None:
+        for name, dtype in self.time.dtypes().items():
+            if self.columns[name].dtype != dtype:
+                raise ValueError(
+                    f"time column `{name}` must be declared `dtype: {dtype}`, "
+                    f"not {self.columns[name].dtype}"
+                )
+            if self.columns[name].nullable:
+                raise ValueError(f"time column `{name}` cannot be nullable (max_missing > 0)")
+
+    def _check_key(self, keys: list[str]) -> None:
+        if not self.key or len(set(self.key)) != len(self.key):
+            raise ValueError(
+                "`key` must name one or more distinct columns that make a row unique "
+                f"(e.g. [order_id]), or [{EVENT_TIME}] for one row per event time"
+            )
+        if self.key != [EVENT_TIME] and EVENT_TIME in self.key:
+            raise ValueError(f"`{EVENT_TIME}` is a key on its own ([{EVENT_TIME}]) or not at all")
+        odd = [c for c in keys if self.columns[c].dtype not in ("int", "str", "date")]
+        if odd:
+            raise ValueError(f"key columns must be int, str or date (a time: [{EVENT_TIME}]): {odd}")
+        nullable = [c for c in keys if self.columns[c].nullable]
+        if nullable:
+            raise ValueError(f"key columns cannot be nullable (max_missing > 0): {nullable}")
 
     def _check_target(self) -> None:
         """The target's declared type must fit the task (binary 0/1 labels for classification)."""
         col = self.columns[self.target]
-        if col.dtype == "date":
-            raise ValueError(f"the target `{self.target}` is a date; it must be int or float")
+        if col.nullable:
+            raise ValueError(
+                f"the target `{self.target}` cannot be nullable: a row without a label cannot be "
+                "trained or judged on; drop such rows from the source (set max_missing: 0)"
+            )
+        if col.dtype not in ("int", "float"):
+            raise ValueError(f"the target `{self.target}` is a {col.dtype}; it must be int or float")
         if self.task == "classification" and (col.dtype != "int" or col.values != [0, 1]):
             raise ValueError(
                 f"a classification target must be declared `dtype: int, values: [0, 1]` "
@@ -99,6 +106,16 @@ class DatasetSpec(_Strict):
         """The columns of a model input frame: event time first, then the features."""
         return [EVENT_TIME, *self.features]
 
+    @property
+    def keyed_by_time(self) -> bool:
+        """True when a row is identified by its event time alone (one row per event time)."""
+        return self.key == [EVENT_TIME]
+
+    @property
+    def key_columns(self) -> list[str]:
+        """The source columns a client sends as the row key (none when keyed by event time)."""
+        return [] if self.keyed_by_time else list(self.key)
+
 
 def load_spec(path: str | Path) -> DatasetSpec:
     """Read and validate a dataset definition file."""
@@ -107,8 +124,24 @@ def load_spec(path: str | Path) -> DatasetSpec:
     return DatasetSpec.model_validate(raw)
 
 
+def parse_timestamps(text: pd.Series, zone: str | None) -> pd.Series:
+    """Timestamps as naive wall-clock times; NaT where a value breaks the zone rule or is no time.
+
+    With a zone, every value must carry a UTC offset and is converted to that zone; without
+    one, no value may carry an offset. A mix of both is a data error, never guessed around.
+    """
+    raw = text.astype("string").str.strip()
+    offset = raw.str.contains(_OFFSET, regex=True, na=False)
+    if zone is None:
+        return pd.to_datetime(raw.where(~offset), errors="coerce", format="mixed")
+    aware = pd.to_datetime(raw.where(offset), errors="coerce", format="mixed", utc=True)
+    return aware.dt.tz_convert(zone).dt.tz_localize(None)
+
+
 def event_time(frame: pd.DataFrame, spec: DatasetSpec) -> pd.Series:
-    """Build the event time from the date (and hour) columns; unparsable dates become NaT."""
+    """Build the event time from the time columns; values that do not parse become NaT."""
+    if spec.time.timestamp is not None:
+        return parse_timestamps(frame[spec.time.timestamp], spec.time.zone).rename(EVENT_TIME)
     when = pd.to_datetime(frame[spec.time.date], errors="coerce", format="mixed")
     if spec.time.hour:
         hours = pd.to_numeric(frame[spec.time.hour], errors="coerce")
@@ -120,6 +153,20 @@ class SourceError(ValueError):
     """The source table cannot be read as the dataset definition says (e.g. no time column)."""
 
 
+def _text_columns(spec: DatasetSpec) -> dict[str, type]:
+    """Columns read as text, so that codes like '007' or 'True' are not guessed into numbers."""
+    text = ("str", "bool", "date", "timestamp")
+    return {name: str for name, col in spec.columns.items() if col.dtype in text}
+
+
+def _bools(frame: pd.DataFrame, spec: DatasetSpec) -> None:
+    """Turn the accepted spellings of bool columns into True/False; others stay for validate."""
+    for name, col in spec.columns.items():
+        if col.dtype == "bool" and name in frame:
+            lowered = frame[name].str.strip().str.lower()
+            frame[name] = frame[name].where(~lowered.isin(BOOL_TEXT), lowered.map(BOOL_TEXT))
+
+
 def read_source(spec: DatasetSpec, root: Path = Path(".")) -> pd.DataFrame:
     """Read the source table as it is on disk, with an added event-time column.
 
@@ -127,26 +174,60 @@ def read_source(spec: DatasetSpec, root: Path = Path(".")) -> pd.DataFrame:
     one where no value parses, stops here. Single bad rows are kept for validation to report.
     """
     path = root / spec.source
-    frame = pd.read_csv(path)
-    missing = [c for c in (spec.time.date, spec.time.hour) if c and c not in frame.columns]
+    frame = pd.read_csv(path, dtype=_text_columns(spec))
+    missing = [c for c in spec.time.columns if c not in frame.columns]
     if missing:
         raise SourceError(
             f"{path} has no column {missing}, named under `time:` in the dataset definition; "
             f"columns found: {list(frame.columns)}"
         )
+    _bools(frame, spec)
     frame[EVENT_TIME] = event_time(frame, spec)
     if len(frame) and frame[EVENT_TIME].isna().all():
-        example = frame[spec.time.date].iloc[0]
-        raise SourceError(
-            f"{path}: no value of the time column `{spec.time.date}` parses as a date "
-            f"(first value {example!r}); fix `time:` in the dataset definition or the column"
-        )
+        raise SourceError(_no_time_message(path, frame, spec))
     return frame
 
 
+def _no_time_message(path: Path, frame: pd.DataFrame, spec: DatasetSpec) -> str:
+    name = spec.time.columns[0]
+    example = str(frame[name].iloc[0])
+    if spec.time.timestamp is not None:
+        has_offset = bool(pd.Series([example]).str.contains(_OFFSET, regex=True).iloc[0])
+        if has_offset and spec.time.zone is None:
+            return (f"{path}: `{name}` values carry a UTC offset (first value {example!r}) but "
+                    "the definition sets no `time.zone`; add e.g. `zone: UTC` under `time:`")  # fmt: skip
+        if not has_offset and spec.time.zone is not None:
+            return (f"{path}: `{name}` values have no UTC offset (first value {example!r}) but "
+                    f"`time.zone` is {spec.time.zone!r}; remove `zone` for local times")  # fmt: skip
+    return (
+        f"{path}: no value of the time column `{name}` parses as a date or time "
+        f"(first value {example!r}); fix `time:` in the dataset definition or the column"
+    )
+
+
 def model_frame(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
-    """Select the model inputs, with features as float64 (MLflow signatures want no ints)."""
+    """Select the model inputs: numbers and bools as float64 (MLflow signatures want no ints),
+    text as Python strings, gaps as NaN (numbers) or None (text)."""
     out = frame[spec.model_inputs].copy()
-    feats = list(spec.features)
-    out[feats] = out[feats].astype("float64")
+    for name, col in spec.features.items():
+        if col.dtype == "str":
+            out[name] = out[name].astype(object).where(out[name].notna(), None)
+        else:
+            out[name] = pd.to_numeric(out[name].astype(object), errors="coerce").astype("float64")
     return out.reset_index(drop=True)
+
+
+def key_text(values: tuple[object, ...]) -> str:
+    """One row key as text: the value itself for a one-column key, else a JSON array."""
+    if len(values) == 1:
+        return str(values[0])
+    return json.dumps([v if isinstance(v, int | float | str) else str(v) for v in values])
+
+
+def row_keys(frame: pd.DataFrame, spec: DatasetSpec) -> pd.Series:
+    """Each row's key as text: what the prediction log stores and labels are joined on."""
+    if spec.keyed_by_time:
+        return frame[EVENT_TIME].dt.strftime("%Y-%m-%dT%H:%M:%S").rename("row_key")
+    parts = frame[spec.key_columns].astype(object)
+    texts = [key_text(tuple(row)) for row in parts.itertuples(index=False)]
+    return pd.Series(texts, index=frame.index, name="row_key", dtype=object)

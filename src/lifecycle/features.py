@@ -10,9 +10,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from lifecycle.dataset import EVENT_TIME, DatasetSpec
+from lifecycle.columns import EVENT_TIME, Kind
+from lifecycle.dataset import DatasetSpec
 
 # Calendar parts of the event time and their period, encoded as points on a circle so that
 # hour 23 sits next to hour 0 and December next to January.
@@ -60,23 +63,87 @@ def calendar(when: np.ndarray) -> np.ndarray:
     return np.column_stack(cols)
 
 
-def build_features(spec: DatasetSpec) -> ColumnTransformer:
-    """The feature transformer every candidate shares, derived from the dataset definition."""
-    categories = [
-        [float(v) for v in spec.features[c].values or []] or "auto"
-        for c in spec.features_of("categorical")
+class OpenCategories(BaseEstimator, TransformerMixin):
+    """One-hot text with categories learnt in fit, plus one "other" column per feature.
+
+    For open-vocabulary columns (`unseen:` in the definition): a value never seen in training
+    sets its feature's "other" column; a missing value sets none.
+    """
+
+    def fit(self, X: pd.DataFrame, y: object = None) -> OpenCategories:
+        """Learn each column's categories, sorted, from its non-missing values."""
+        frame = pd.DataFrame(X)
+        self.columns_ = [str(c) for c in frame.columns]
+        self.categories_ = [sorted({str(v) for v in frame[c].dropna()}) for c in frame.columns]
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """Return the one-hot matrix: each column's known categories, then its "other" flag."""
+        frame = pd.DataFrame(X)
+        blocks = []
+        for i, cats in enumerate(self.categories_):
+            values = frame.iloc[:, i].to_numpy(dtype=object)
+            present = pd.notna(values)
+            hits = values[:, None] == np.asarray(cats, dtype=object)[None, :]
+            other = present & ~hits.any(axis=1)
+            blocks += [hits.astype("float64"), other[:, None].astype("float64")]
+        return np.hstack(blocks) if blocks else np.empty((len(frame), 0))
+
+    def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
+        """`<column>_<category>` for each learnt category, then `<column>_other`."""
+        names = [
+            f"{col}_{name}"
+            for col, cats in zip(self.columns_, self.categories_, strict=True)
+            for name in [*cats, "other"]
+        ]
+        return np.array(names, dtype=object)
+
+
+def _split(spec: DatasetSpec, kind: Kind) -> tuple[list[str], list[str]]:
+    """Feature columns of one kind: those never missing, and those that may be (nullable)."""
+    names = spec.features_of(kind)
+    return [c for c in names if not spec.columns[c].nullable], [
+        c for c in names if spec.columns[c].nullable
     ]
+
+
+def _closed(spec: DatasetSpec, names: list[str]) -> OneHotEncoder:
+    """One-hot over the declared values; an unknown or missing value maps to all zeros."""
+    categories = [list(spec.columns[c].values or []) for c in names]
+    return OneHotEncoder(
+        categories=[[float(v) for v in cats] if spec.columns[c].dtype != "str" else cats
+                    for c, cats in zip(names, categories, strict=True)],
+        handle_unknown="ignore",
+        sparse_output=False,
+    )  # fmt: skip
+
+
+def build_features(spec: DatasetSpec) -> ColumnTransformer:
+    """The feature transformer every candidate shares, derived from the dataset definition.
+
+    Gaps (nullable columns) are imputed here, inside the model, so training and serving cannot
+    disagree: the median (numbers) or the most frequent value (flags), plus a "was missing"
+    indicator column. Text gets one-hot columns like integer categories.
+    """
+    numeric, numeric_gaps = _split(spec, "numeric")
+    binary, binary_gaps = _split(spec, "binary")
+    categorical = spec.features_of("categorical")
+    codes = [c for c in categorical if spec.columns[c].dtype != "str"]
+    text = [c for c in categorical if spec.columns[c].dtype == "str"]
+    closed_text = [c for c in text if not spec.columns[c].open_vocabulary]
+    open_text = [c for c in text if spec.columns[c].open_vocabulary]
+    gaps = make_pipeline(SimpleImputer(strategy="median", add_indicator=True), StandardScaler())
+    parts = [
+        ("calendar", CalendarFeatures(), [EVENT_TIME]),
+        ("numeric", StandardScaler(), numeric),
+        ("binary", "passthrough", binary),
+        ("categorical", _closed(spec, codes), codes),
+        ("numeric_gaps", gaps, numeric_gaps),
+        ("binary_gaps", SimpleImputer(strategy="most_frequent", add_indicator=True), binary_gaps),
+        ("text", _closed(spec, closed_text), closed_text),
+        ("open_text", OpenCategories(), open_text),
+    ]
+    # Empty groups are left out, so a table without gaps or text builds what it always built.
     return ColumnTransformer(
-        [
-            ("calendar", CalendarFeatures(), [EVENT_TIME]),
-            ("numeric", StandardScaler(), spec.features_of("numeric")),
-            ("binary", "passthrough", spec.features_of("binary")),
-            (
-                "categorical",
-                # Unknown categories at serving time map to all zeros instead of failing.
-                OneHotEncoder(categories=categories, handle_unknown="ignore", sparse_output=False),
-                spec.features_of("categorical"),
-            ),
-        ],
-        verbose_feature_names_out=True,
+        [part for part in parts if part[2]], verbose_feature_names_out=True
     )

@@ -37,6 +37,7 @@ class LoggedPrediction:
     model_version: str
     latency_ms: float
     predicted_label: int | None = None  # classification: the predicted class; None: regression
+    row_key: str | None = None  # the record's row key as text (dataset.key_text); None: not sent
 
 
 COLUMNS = [f.name for f in fields(LoggedPrediction)]
@@ -45,11 +46,13 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     request_id TEXT NOT NULL, row INTEGER NOT NULL, served_at TEXT NOT NULL,
     event_time TEXT NOT NULL, inputs TEXT NOT NULL, prediction REAL NOT NULL,
     model_name TEXT NOT NULL, model_version TEXT NOT NULL, latency_ms REAL NOT NULL,
-    predicted_label INTEGER,
+    predicted_label INTEGER, row_key TEXT,
     PRIMARY KEY (request_id, row)
 );
 CREATE INDEX IF NOT EXISTS {TABLE}_event_time ON {TABLE} (event_time);
 """
+# Columns added after the first release, with their SQL type: older logs gain them (empty).
+_ADDED = {"predicted_label": "INTEGER", "row_key": "TEXT"}
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -61,21 +64,23 @@ def connect(path: Path) -> sqlite3.Connection:
     # row, an OS crash may lose the last commits. fsyncs were ~60% of the writer's CPU (sys time).
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.executescript(_SCHEMA)
-    _add_label_column(conn)
+    for name, sql_type in _ADDED.items():
+        _add_column(conn, name, sql_type)
+    conn.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_row_key ON {TABLE} (row_key)")
     return conn
 
 
-def _add_label_column(conn: sqlite3.Connection) -> None:
-    """Migrate a log written before classification: add the (empty) `predicted_label` column."""
+def _add_column(conn: sqlite3.Connection, name: str, sql_type: str) -> None:
+    """Migrate a log written by an older release: add one (empty) column it lacks."""
     known = {row[1] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
-    if "predicted_label" not in known:
+    if name not in known:
         try:
             with conn:
-                conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN predicted_label INTEGER")
+                conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN {name} {sql_type}")
         except sqlite3.OperationalError:
             # Another worker process migrated the same log between our check and ALTER.
             known = {row[1] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
-            if "predicted_label" not in known:
+            if name not in known:
                 raise
 
 

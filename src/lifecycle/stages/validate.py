@@ -10,7 +10,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
-from lifecycle.dataset import EVENT_TIME, Column, DatasetSpec
+from lifecycle.columns import EVENT_TIME, Column
+from lifecycle.dataset import BOOL_TEXT, DatasetSpec, parse_timestamps
 
 MAX_EXAMPLES = 5  # example rows per failed rule in the report
 LEAK_CORRELATION = 0.95  # a feature this correlated with the target is almost surely a leak
@@ -27,21 +28,44 @@ def _checks(col: Column) -> list[pa.Check]:
     return checks
 
 
-def _column(col: Column) -> pa.Column:
+def _parses(col: Column, zone: str | None) -> pa.Check:
+    """Dates parse as dates; timestamps parse, with an offset exactly when `time.zone` is set."""
     if col.dtype == "date":
-        parses = pa.Check(
+        return pa.Check(
             lambda s: pd.to_datetime(s, errors="coerce", format="mixed").notna(),
             error="parses as a date",
         )
-        return pa.Column(str, checks=[parses], nullable=False)
-    dtype = "int64" if col.dtype == "int" else "float64"
-    return pa.Column(dtype, checks=_checks(col), nullable=False)
+    rule = f"parses as a timestamp with a UTC offset (time.zone: {zone})" if zone else (
+        "parses as a timestamp without a UTC offset (time.zone is not set)")  # fmt: skip
+    return pa.Check(lambda s: parse_timestamps(s, zone).notna(), error=rule)
+
+
+def _typed(col: Column) -> tuple[Any, list[pa.Check]]:
+    """The pandera dtype and type checks of a column (gaps make pandas read ints as floats)."""
+    if col.dtype == "int" and col.nullable:
+        whole = pa.Check(
+            lambda s: pd.to_numeric(s, errors="coerce").mod(1).eq(0), error="is a whole number"
+        )
+        return None, [whole]
+    if col.dtype == "bool":
+        spellings = "/".join(BOOL_TEXT)
+        return None, [pa.Check.isin([True, False], error=f"is a bool ({spellings})")]
+    return {"int": "int64", "float": "float64", "str": str}[col.dtype], []
+
+
+def _column(col: Column, zone: str | None) -> pa.Column:
+    nullable = col.nullable
+    if col.dtype in ("date", "timestamp"):
+        return pa.Column(str, checks=[_parses(col, zone)], nullable=nullable)
+    dtype, checks = _typed(col)
+    return pa.Column(dtype, checks=[*checks, *_checks(col)], nullable=nullable)
 
 
 def build_schema(spec: DatasetSpec) -> pa.DataFrameSchema:
-    """Every declared column with its dtype and rule, no NaNs, one row per event time."""
-    columns = {name: _column(col) for name, col in spec.columns.items()}
-    columns[EVENT_TIME] = pa.Column("datetime64[ns]", nullable=False, unique=True)
+    """Every declared column with its dtype, rule and allowed gaps; the event time never empty
+    (and unique when it is the row key)."""
+    columns = {name: _column(col, spec.time.zone) for name, col in spec.columns.items()}
+    columns[EVENT_TIME] = pa.Column("datetime64[ns]", nullable=False, unique=spec.keyed_by_time)
     return pa.DataFrameSchema(columns, strict=False, name=spec.name)
 
 
@@ -129,6 +153,40 @@ def _class_failures(frame: pd.DataFrame, spec: DatasetSpec) -> list[Failure]:
     ]
 
 
+def _examples(frame: pd.DataFrame, rows: pd.Series, columns: list[str]) -> list[dict[str, Any]]:
+    """The first few flagged rows, with the value (or key values) found there."""
+    picked = frame.loc[rows[rows].index[:MAX_EXAMPLES], columns]
+    values = picked.iloc[:, 0] if len(columns) == 1 else picked.astype(str).agg(", ".join, axis=1)
+    return [{"row": int(i), "value": _plain(v)} for i, v in values.items()]
+
+
+def _missing_failures(frame: pd.DataFrame, spec: DatasetSpec) -> list[Failure]:
+    """Nullable columns may be empty, but only up to their declared share (`max_missing`)."""
+    out = []
+    for name, col in spec.columns.items():
+        if not col.nullable or name not in frame or frame.empty:
+            continue
+        gaps = frame[name].isna()
+        if gaps.mean() > col.max_missing:
+            rule = f"missing share <= {col.max_missing:g} (found {gaps.mean():.3f})"
+            examples = _examples(frame, gaps, [name])
+            out.append(Failure(column=name, rule=rule, rows=int(gaps.sum()), examples=examples))
+    return out
+
+
+def _key_failures(frame: pd.DataFrame, spec: DatasetSpec) -> list[Failure]:
+    """Two rows with the same key break the row key (labels could not find their row)."""
+    keys = spec.key_columns
+    if not keys or not set(keys) <= set(frame.columns):
+        return []  # keyed by event time: pandera's uniqueness check on event_time reports it
+    twice = frame.duplicated(subset=keys, keep=False)
+    if not twice.any():
+        return []
+    rule = f"unique row key (key: {keys})"
+    name = "+".join(keys)
+    return [Failure(name, rule, int(twice.sum()), _examples(frame, twice, keys))]
+
+
 def _failures(err: SchemaErrors) -> list[Failure]:
     cases = err.failure_cases.copy()
     # A missing column is reported against the schema; name the column itself instead.
@@ -164,6 +222,7 @@ def _plain(value: Any) -> Any:
 def validate(frame: pd.DataFrame, spec: DatasetSpec) -> ValidationReport:
     """Check a table against the dataset definition, collecting every failure (lazy)."""
     failures = _leak_failures(frame, spec) + _class_failures(frame, spec)
+    failures += _missing_failures(frame, spec) + _key_failures(frame, spec)
     try:
         build_schema(spec).validate(frame, lazy=True)
     except SchemaErrors as err:

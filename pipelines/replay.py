@@ -8,9 +8,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from lifecycle.entry import StageFailed, context, run
+from lifecycle.entry import context, run
+from lifecycle.replay.scoring import ReplayTerms
 from lifecycle.replay.session import run_policy
 from lifecycle.replay.timeline import headline
+from lifecycle.replay.timeline_page import headline_summary
 
 POLICIES = ("drift", "scheduled", "never")
 
@@ -23,10 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", default="state/replay", type=Path)
     args = parser.parse_args(argv)
     ctx = context()
-    if ctx.spec.task != "regression":  # months are scored by MAE, the counterfactual too
-        raise StageFailed(
-            f"the replay is regression-only for now; the dataset says task: {ctx.spec.task}"
-        )
+    terms = ReplayTerms.of(ctx.spec.task, ctx.params.gate.metric)
     chosen: dict[str, list[str]] = {
         "params": [ctx.params.replay.policy],
         "all": list(POLICIES),
@@ -36,16 +35,16 @@ def main(argv: list[str] | None = None) -> int:
         out = args.out if len(policies) == 1 else args.out / policy
         replay = ctx.params.replay.model_copy(update={"policy": policy})
         try:
-            h = headline(run_policy(Path.cwd(), replay, (args.work / policy).resolve(), out))
+            months = run_policy(Path.cwd(), replay, (args.work / policy).resolve(), out)
         except KeyboardInterrupt:
             print(
                 f"\n[replay:{policy}] interrupted; server stopped, partial reports in {out}",
                 file=sys.stderr,
             )
             return 1
+        h = headline(months, terms)
         print(
-            f"[replay:{policy}] served MAE {h.served_mae} vs never retrained "
-            f"{h.counterfactual_mae}; error saved {h.error_saved:,.0f} ({h.error_saved_pct} %); "
+            f"[replay:{policy}] {headline_summary(h)}; "
             f"retrains {h.retrains}, promotions {h.promotions}, failed requests "
             f"{h.failed_requests}\n  reports: {out}/timeline.md, timeline.png, timeline.json"
         )

@@ -107,15 +107,18 @@ def _split(spec: DatasetSpec, kind: Kind) -> tuple[list[str], list[str]]:
     ]
 
 
+def _categories(values: list[int] | list[str]) -> list[float] | list[str]:
+    """Declared values as the encoder sees them: codes as floats (model_frame), text as is."""
+    return [float(v) for v in values if isinstance(v, int)] or [str(v) for v in values]
+
+
 def _closed(spec: DatasetSpec, names: list[str]) -> OneHotEncoder:
     """One-hot over the declared values; an unknown or missing value maps to all zeros."""
-    categories = [list(spec.columns[c].values or []) for c in names]
     return OneHotEncoder(
-        categories=[[float(v) for v in cats] if spec.columns[c].dtype != "str" else cats
-                    for c, cats in zip(names, categories, strict=True)],
+        categories=[_categories(spec.columns[c].values or []) for c in names],
         handle_unknown="ignore",
         sparse_output=False,
-    )  # fmt: skip
+    )
 
 
 def build_features(spec: DatasetSpec) -> ColumnTransformer:

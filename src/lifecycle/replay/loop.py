@@ -19,12 +19,12 @@ from sklearn.pipeline import Pipeline
 from tqdm.auto import tqdm
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, load_spec, read_source
-from lifecycle.metrics import score
 from lifecycle.params import Params, ReplayParams, load_params
 from lifecycle.pipeline_paths import pipeline_paths
 from lifecycle.predictions import predict_frame
 from lifecycle.registry import current
 from lifecycle.replay.policy import should_retrain
+from lifecycle.replay.scoring import ReplayTerms, score_month
 from lifecycle.replay.timeline import Month, Retrain
 from lifecycle.replay.traffic import Traffic, send_month
 from lifecycle.replay.workrepo import WorkRepo
@@ -63,6 +63,11 @@ class World:
             mlflow_tracking_uri=None,
         )
         return cls(repo, settings, params, spec, read_source(spec))
+
+    @property
+    def terms(self) -> ReplayTerms:
+        """What the months are scored by: the gate's metric and the task's headline metric."""
+        return ReplayTerms.of(self.spec.task, self.params.gate.metric)
 
     def champion_version(self) -> str:
         """The version behind `champion` right now."""
@@ -144,20 +149,18 @@ def observe_month(
     deliver_from_source(world.source, world.spec, window, world.settings.feedback_store)
     paths = MonitorPaths.default(world.settings, world.repo.path / "reports/monitoring")
     summary = monitor_window(window, world.spec, world.params, world.settings, paths).summary
-    target = rows[world.spec.target]
+    target, terms = rows[world.spec.target], world.terms
     answered = traffic.predictions.notna()
-    served_mae = (
-        score(target[answered], traffic.predictions[answered]).mae if answered.any() else None
-    )
-    counterfactual = score(target, predict_frame(never, rows, world.spec)).mae
+    served_scores = score_month(terms, target[answered], traffic.predictions[answered])
+    counterfactual = score_month(terms, target, predict_frame(never, rows, world.spec))
     return Month(
         month=f"{start:%Y-%m}",
         served_version=served,
         requests=traffic.requests,
         failed_requests=traffic.failed,
         rows=len(rows),
-        served_mae=served_mae,
-        counterfactual_mae=counterfactual,
+        served=served_scores,
+        counterfactual=counterfactual,
         drift_share=summary.drift_share,
         decision=summary.decision,
         reasons=list(summary.reasons),

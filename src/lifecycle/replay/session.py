@@ -13,7 +13,9 @@ from typing import Any
 from lifecycle.entry import StageFailed
 from lifecycle.params import ReplayParams
 from lifecycle.replay.loop import World, play
-from lifecycle.replay.timeline import Month, publish_timeline
+from lifecycle.replay.scoring import ReplayTerms
+from lifecycle.replay.timeline import Month
+from lifecycle.replay.timeline_page import publish_timeline
 from lifecycle.replay.workrepo import WorkRepo
 from lifecycle.serving import process
 
@@ -25,6 +27,7 @@ class TimelineWriter:
     out: Path
     meta: dict[str, Any]
     clock: float  # time.perf_counter() when the replay began
+    terms: ReplayTerms  # what the months are scored by
     months: list[Month] = field(default_factory=list)
 
     def add(self, month: Month) -> None:
@@ -32,7 +35,7 @@ class TimelineWriter:
         self.months.append(month)
         self.meta["seconds"] = round(time.perf_counter() - self.clock)  # set-up included
         self.meta["load_average"] = [round(n, 2) for n in os.getloadavg()]  # 1, 5, 15 min
-        publish_timeline(self.months, self.meta, self.out)
+        publish_timeline(self.months, self.meta, self.out, self.terms)
 
 
 def first_champion(root: Path, replay: ReplayParams, work: Path) -> WorkRepo:
@@ -53,8 +56,9 @@ def run_policy(root: Path, replay: ReplayParams, work: Path, out: Path) -> list[
     clock = time.perf_counter()  # the timeline's seconds include the first champion
     repo = first_champion(root, replay, work)
     meta = {"policy": replay.policy, "work_repo": str(repo.path)}
-    writer = TimelineWriter(out, meta | {"start": str(replay.start), "end": str(replay.end)}, clock)
     world = World.open(repo)
+    span = {"start": str(replay.start), "end": str(replay.end)}
+    writer = TimelineWriter(out, meta | span, clock, world.terms)
     env = {
         "LIFECYCLE_STATE_DIR": str(world.settings.state),
         "MLFLOW_TRACKING_URI": world.settings.tracking_uri,  # the working repo's own registry

@@ -1,4 +1,8 @@
-"""The replay's record: one row per simulated month, headline numbers, JSON, PNG and Markdown."""
+"""The replay's record: one row per simulated month, headline numbers, JSON and Markdown.
+
+Scores are named after their metric (`served_mae`, `counterfactual_roc_auc`, ...): the months
+carry the gate's metric and the task's headline metric (lifecycle.replay.scoring).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lifecycle.figures import figure
+from lifecycle.replay.scoring import ReplayTerms, digits
+from lifecycle.tasks import higher_is_better
+
+Scored = dict[str, float | None]  # metric -> score (None: no answer, or undefined that month)
 
 
 @dataclass
@@ -32,8 +39,8 @@ class Month:
     requests: int
     failed_requests: int
     rows: int
-    served_mae: float | None  # MAE of the predictions the service actually returned
-    counterfactual_mae: float | None  # MAE the first champion, never retrained, would have had
+    served: Scored  # scores of the predictions the service actually returned
+    counterfactual: Scored  # what the first champion, never retrained, would have scored
     drift_share: float | None
     decision: str  # what monitoring said: ok | retrain | insufficient_data
     reasons: list[str] = field(default_factory=list)
@@ -44,15 +51,37 @@ class Month:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+def named_scores(served: Scored, counterfactual: Scored) -> dict[str, float | None]:
+    """`served_<metric>` then `counterfactual_<metric>`, for each metric: the JSON keys."""
+    out: dict[str, float | None] = {}
+    for metric in served:
+        out[f"served_{metric}"] = served[metric]
+        out[f"counterfactual_{metric}"] = counterfactual.get(metric)
+    return out
+
+
+def month_record(m: Month) -> dict[str, Any]:
+    """One month as timeline.json has it: its scores named after their metric."""
+    body = asdict(m)
+    scores = named_scores(body.pop("served"), body.pop("counterfactual"))
+    head = {k: body.pop(k) for k in ("month", "served_version", "requests", "failed_requests")}
+    return head | {"rows": body.pop("rows")} | scores | body
+
+
 @dataclass
 class Headline:
-    """The numbers a reader wants first."""
+    """The numbers a reader wants first; every score is row-weighted over the months."""
 
     months: int
-    served_mae: float
-    counterfactual_mae: float
-    error_saved: float  # total absolute error avoided vs never retraining (target units)
-    error_saved_pct: float
+    metric: str  # the one the headline compares (see ReplayTerms.metric)
+    served: Scored
+    counterfactual: Scored
+    # Losses and errors: the total avoided vs never retraining (rows x the month's mean loss;
+    # for MAE, absolute error in target units). Scores where higher is better: the gain.
+    error_saved: float | None
+    error_saved_pct: float | None
+    gain: float | None  # served - never retrained, in the metric's points
+    shortfall_closed_pct: float | None  # how much of the never-retrained 1 - score it closes
     retrains: int
     promotions: int
     refusals: int
@@ -60,20 +89,41 @@ class Headline:
     failed_requests: int
 
 
-def headline(months: list[Month]) -> Headline:
-    """Aggregate the months into the headline numbers (row-weighted MAEs)."""
-    pairs = [(m.served_mae, m.counterfactual_mae, m.rows) for m in months]
+def _weighted(months: list[Month], metric: str) -> tuple[float, float, int]:
+    """Row-weighted sums of served and never-retrained `metric`, over the months with both."""
+    pairs = [(m.served.get(metric), m.counterfactual.get(metric), m.rows) for m in months]
     scored = [(s, c, n) for s, c, n in pairs if s is not None and c is not None]
-    rows = sum(n for _, _, n in scored) or 1
-    served = sum(s * n for s, _, n in scored)
-    never = sum(c * n for _, c, n in scored)
+    rows = sum(n for *_, n in scored)
+    return sum(s * n for s, _, n in scored), sum(c * n for _, c, n in scored), rows
+
+
+def _mean(total: float, rows: int, metric: str) -> float | None:
+    return round(total / rows, digits(metric)) if rows else None
+
+
+def headline(months: list[Month], terms: ReplayTerms) -> Headline:
+    """Aggregate the months into the headline numbers (row-weighted scores)."""
+    served: Scored = {}
+    never: Scored = {}
+    for metric in terms.metrics:
+        s, c, rows = _weighted(months, metric)
+        served[metric], never[metric] = _mean(s, rows, metric), _mean(c, rows, metric)
+    s, c, rows = _weighted(months, terms.metric)
+    up = higher_is_better(terms.metric)
+    # Higher is better: the gain in points, and the share of the shortfall from a perfect 1
+    # it closes (the gate's view of such scores). Otherwise: the total loss avoided.
+    gain = round((s - c) / rows, 4) if up and rows else None
+    closed = round(100 * (s - c) / (rows - c), 1) if up and rows > c else None
     outcomes = [m.retrain.outcome for m in months if m.retrain]
     return Headline(
         months=len(months),
-        served_mae=round(served / rows, 2),
-        counterfactual_mae=round(never / rows, 2),
-        error_saved=round(never - served, 1),
-        error_saved_pct=round(100 * (never - served) / never, 1) if never else 0.0,
+        metric=terms.metric,
+        served=served,
+        counterfactual=never,
+        error_saved=None if up else round(c - s, 1),
+        error_saved_pct=None if up else (round(100 * (c - s) / c, 1) if c else 0.0),
+        gain=gain,
+        shortfall_closed_pct=closed,
         retrains=len(outcomes),
         promotions=outcomes.count("promote"),
         refusals=outcomes.count("refuse"),
@@ -82,87 +132,31 @@ def headline(months: list[Month]) -> Headline:
     )
 
 
-def write_timeline_json(months: list[Month], meta: dict[str, Any], path: Path) -> None:
+CHANGE_KEYS = ("error_saved", "error_saved_pct", "gain", "shortfall_closed_pct")
+
+
+def headline_record(h: Headline) -> dict[str, Any]:
+    """The headline as timeline.json has it: scores named after their metric, and the change
+    as an error saved (losses and errors) or as a gain (scores where higher is better)."""
+    counts = asdict(h)
+    for key in ("months", "metric", "served", "counterfactual", *CHANGE_KEYS):
+        counts.pop(key)
+    if higher_is_better(h.metric):
+        change = {f"{h.metric}_gain": h.gain, "shortfall_closed_pct": h.shortfall_closed_pct}
+    else:
+        change = {"error_saved": h.error_saved, "error_saved_pct": h.error_saved_pct}
+    scores = named_scores(h.served, h.counterfactual)
+    return {"months": h.months, "metric": h.metric} | scores | change | counts
+
+
+def write_timeline_json(
+    months: list[Month], meta: dict[str, Any], path: Path, terms: ReplayTerms
+) -> None:
     """timeline.json: metadata, headline and every month."""
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {
-        "meta": meta,
-        "headline": asdict(headline(months)),
-        "months": [asdict(m) for m in months],
+        "meta": meta | {"task": terms.task, "metrics": list(terms.metrics)},
+        "headline": headline_record(headline(months, terms)),
+        "months": [month_record(m) for m in months],
     }
     path.write_text(json.dumps(body, indent=2) + "\n")
-
-
-def _fmt(value: float | None, digits: int = 1) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
-def _event(m: Month) -> str:
-    if not m.retrain:
-        return ""
-    r = m.retrain
-    text = f"retrain on data to {r.as_of}: **{r.outcome}**"
-    return f"{text} v{r.version} ({r.reason})" if r.version else f"{text} ({r.reason})"
-
-
-def timeline_markdown(months: list[Month], meta: dict[str, Any]) -> str:
-    """A readable page: headline, then one table row per month."""
-    h = headline(months)
-    lines = [
-        f"# Lifecycle replay ({meta.get('policy', '?')} policy)",
-        "",
-        f"- months replayed: {h.months}; requests failed: {h.failed_requests}",
-        f"- MAE of served predictions: **{h.served_mae}** vs never retraining: "
-        f"**{h.counterfactual_mae}**",
-        f"- error saved vs never retraining: **{h.error_saved:,.0f}** ({h.error_saved_pct} %)",
-        f"- retrains: {h.retrains}, promotions: {h.promotions}, refusals: {h.refusals}, "
-        f"failures: {h.failures}",
-        f"- wall time: {meta.get('seconds', '?')} s, set-up included (load average 1/5/15 min "
-        f"at the end: {meta.get('load_average', '?')}; timeline.json has each phase per month)",
-        "",
-        "| month | served | MAE served | MAE never retrained | drift share | monitor | then |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for m in months:
-        lines.append(
-            f"| {m.month} | v{m.served_version} | {_fmt(m.served_mae)} | "
-            f"{_fmt(m.counterfactual_mae)} | {_fmt(m.drift_share, 2)} | {m.decision} | "
-            f"{_event(m)} |"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def plot_months(months: list[Month], path: Path, title: str) -> None:
-    """Served vs never-retrained MAE per month, drift share below, retrains marked."""
-    x = list(range(len(months)))
-    panels: dict[str, Any] = {"nrows": 2, "sharex": True, "gridspec_kw": {"height_ratios": [2, 1]}}
-    with figure(path, (11, 6), **panels) as (_, (top, bottom)):
-        top.plot(x, [m.served_mae for m in months], marker="o", label="served (with retraining)")
-        top.plot(
-            x,
-            [m.counterfactual_mae for m in months],
-            marker="x",
-            linestyle="--",
-            label="never retrained",
-        )
-        for i, m in enumerate(months):
-            if m.retrain:
-                color = "green" if m.retrain.outcome == "promote" else "red"
-                top.axvline(i + 0.5, color=color, alpha=0.3)
-        top.plot([], [], color="green", alpha=0.3, label="retrain promoted")  # legend entries
-        top.plot([], [], color="red", alpha=0.3, label="retrain refused or failed")
-        top.set(ylabel="MAE (rentals/hour)", title=title)
-        top.legend()
-        bottom.bar(x, [m.drift_share or 0 for m in months], color="gray")
-        bottom.set(ylabel="drift share", ylim=(0, 1))
-        bottom.set_xticks(x, [m.month for m in months], rotation=60)
-
-
-def publish_timeline(months: list[Month], meta: dict[str, Any], out: Path) -> None:
-    """Write timeline.json, timeline.md and timeline.png into `out`."""
-    write_timeline_json(months, meta, out / "timeline.json")
-    (out / "timeline.md").write_text(timeline_markdown(months, meta))
-    if months:
-        plot_months(
-            months, out / "timeline.png", f"Served vs never-retrained ({meta.get('policy')})"
-        )

@@ -14,12 +14,14 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from lifecycle.dataset import DatasetSpec
+from lifecycle.monitoring.frames import positive_class
 from lifecycle.serving.client import records_from_frame
 
 
 @dataclass
 class Traffic:
-    """What the service answered for a month: one prediction per row (NaN where it failed)."""
+    """What the service answered for a month: one prediction per row (NaN where it failed);
+    a classifier's prediction is its probability of the positive class, as the log keeps it."""
 
     predictions: pd.Series
     requests: int
@@ -62,11 +64,19 @@ def post_with_retry(
         delay = min(2 * delay, MAX_DELAY)
 
 
+def answered_value(answer: dict[str, Any], positive: int | str | None) -> float:
+    """The number a record's answer scores by: the value, or P(positive) of a classifier."""
+    if positive is None:
+        return float(answer["prediction"])
+    return float(answer["probabilities"][str(positive)])  # keyed by class, as JSON keys are
+
+
 def send_month(url: str, rows: pd.DataFrame, spec: DatasetSpec, clients: int) -> Traffic:
     """POST each row as its own request from `clients` threads; never raises on a bad answer."""
     clock = time.perf_counter()
     records = records_from_frame(rows, spec)
     out = np.full(len(records), np.nan)
+    positive = positive_class(spec)
     with httpx.Client(
         base_url=url, timeout=30, limits=httpx.Limits(max_connections=clients)
     ) as http:
@@ -75,7 +85,7 @@ def send_month(url: str, rows: pd.DataFrame, spec: DatasetSpec, clients: int) ->
             body = post_with_retry(http, {"records": [records[i]]})
             if body is None:
                 return False
-            out[i] = body[0]["prediction"]
+            out[i] = answered_value(body[0], positive)
             return True
 
         with ThreadPoolExecutor(clients) as pool:

@@ -1,0 +1,147 @@
+"""The replay's pages: the headline in the task's terms, timeline.md and timeline.png."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lifecycle.figures import figure
+from lifecycle.replay.scoring import ERROR_UNITS, ReplayTerms, axis_label, digits, metric_label
+from lifecycle.replay.timeline import Headline, Month, headline, write_timeline_json
+from lifecycle.tasks import higher_is_better
+
+
+def _fmt(value: float | None, places: int = 1) -> str:
+    return "–" if value is None else f"{value:.{places}f}"
+
+
+def _show(value: float | None) -> str:
+    return "–" if value is None else str(value)
+
+
+def _saved(h: Headline) -> str:
+    """The total loss avoided: error (target units) for MAE, otherwise the loss summed by row."""
+    if h.error_saved is None:
+        return "–"
+    return f"{h.error_saved:,.0f}" if h.metric in ERROR_UNITS else f"{h.error_saved:,.1f}"
+
+
+def _shortfall(h: Headline) -> str:
+    """How the shortfall from a perfect 1 changed, in words (never a negative saving)."""
+    if h.shortfall_closed_pct is None:
+        return "shortfall from a perfect 1 unchanged"
+    way = "smaller" if h.shortfall_closed_pct >= 0 else "larger"
+    return f"shortfall from a perfect 1 {abs(h.shortfall_closed_pct)} % {way}"
+
+
+def change_sentence(h: Headline) -> str:
+    """Served vs never retrained, as a change in the headline metric's own direction."""
+    label = metric_label(h.metric)
+    if higher_is_better(h.metric):
+        gain = "–" if h.gain is None else f"{h.gain:+.4f}"
+        return f"{label} {gain} ({_shortfall(h)})"
+    noun = "error" if h.metric in ERROR_UNITS else label
+    return f"{noun} saved {_saved(h)} ({h.error_saved_pct} %)"
+
+
+def headline_summary(h: Headline) -> str:
+    """One line for the console: served vs never retrained, and the change."""
+    m = h.metric
+    return (
+        f"served {metric_label(m)} {_show(h.served[m])} vs never retrained "
+        f"{_show(h.counterfactual[m])}; {change_sentence(h)}"
+    )
+
+
+def headline_lines(h: Headline) -> list[str]:
+    """The headline's score bullets: every metric, then the change in the headline metric."""
+    lines = [
+        f"- {metric_label(m)} of served predictions: **{_show(h.served[m])}** vs never "
+        f"retraining: **{_show(h.counterfactual[m])}**"
+        for m in h.served
+    ]
+    label = metric_label(h.metric)
+    if higher_is_better(h.metric):
+        gain = "–" if h.gain is None else f"{h.gain:+.4f}"
+        lines.append(f"- {label}, served minus never retrained: **{gain}** ({_shortfall(h)})")
+    elif h.metric in ERROR_UNITS:
+        lines.append(f"- error saved vs never retraining: **{_saved(h)}** ({h.error_saved_pct} %)")
+    else:  # a loss averaged per row: its sum over the rows is what retraining avoided
+        lines.append(
+            f"- {label} saved vs never retraining: **{_saved(h)}** summed over rows "
+            f"({h.error_saved_pct} %)"
+        )
+    return lines
+
+
+def _event(m: Month) -> str:
+    if not m.retrain:
+        return ""
+    r = m.retrain
+    text = f"retrain on data to {r.as_of}: **{r.outcome}**"
+    return f"{text} v{r.version} ({r.reason})" if r.version else f"{text} ({r.reason})"
+
+
+def timeline_markdown(months: list[Month], meta: dict[str, Any], terms: ReplayTerms) -> str:
+    """A readable page: headline, then one table row per month."""
+    h = headline(months, terms)
+    scored = [
+        f"{metric_label(m)} {who}" for m in terms.metrics for who in ("served", "never retrained")
+    ]
+    lines = [
+        f"# Lifecycle replay ({meta.get('policy', '?')} policy)",
+        "",
+        f"- months replayed: {h.months}; requests failed: {h.failed_requests}",
+        *headline_lines(h),
+        f"- retrains: {h.retrains}, promotions: {h.promotions}, refusals: {h.refusals}, "
+        f"failures: {h.failures}",
+        f"- wall time: {meta.get('seconds', '?')} s, set-up included (load average 1/5/15 min "
+        f"at the end: {meta.get('load_average', '?')}; timeline.json has each phase per month)",
+        "",
+        f"| month | served | {' | '.join(scored)} | drift share | monitor | then |",
+        "|---|---|" + "---|" * len(scored) + "---|---|---|",
+    ]
+    for m in months:
+        cells = [
+            _fmt(side.get(metric), digits(metric, table=True))
+            for metric in terms.metrics
+            for side in (m.served, m.counterfactual)
+        ]
+        lines.append(
+            f"| {m.month} | v{m.served_version} | {' | '.join(cells)} | "
+            f"{_fmt(m.drift_share, 2)} | {m.decision} | {_event(m)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def plot_months(months: list[Month], path: Path, title: str, metric: str) -> None:
+    """Served vs never-retrained `metric` per month, drift share below, retrains marked."""
+    x = list(range(len(months)))
+    panels: dict[str, Any] = {"nrows": 2, "sharex": True, "gridspec_kw": {"height_ratios": [2, 1]}}
+    with figure(path, (11, 6), **panels) as (_, (top, bottom)):
+        served = [m.served.get(metric) for m in months]
+        never = [m.counterfactual.get(metric) for m in months]
+        top.plot(x, served, marker="o", label="served (with retraining)")
+        top.plot(x, never, marker="x", linestyle="--", label="never retrained")
+        for i, m in enumerate(months):
+            if m.retrain:
+                color = "green" if m.retrain.outcome == "promote" else "red"
+                top.axvline(i + 0.5, color=color, alpha=0.3)
+        top.plot([], [], color="green", alpha=0.3, label="retrain promoted")  # legend entries
+        top.plot([], [], color="red", alpha=0.3, label="retrain refused or failed")
+        top.set(ylabel=axis_label(metric), title=title)
+        top.legend()
+        bottom.bar(x, [m.drift_share or 0 for m in months], color="gray")
+        bottom.set(ylabel="drift share", ylim=(0, 1))
+        bottom.set_xticks(x, [m.month for m in months], rotation=60)
+
+
+def publish_timeline(
+    months: list[Month], meta: dict[str, Any], out: Path, terms: ReplayTerms
+) -> None:
+    """Write timeline.json, timeline.md and timeline.png into `out`."""
+    write_timeline_json(months, meta, out / "timeline.json", terms)
+    (out / "timeline.md").write_text(timeline_markdown(months, meta, terms))
+    if months:
+        title = f"Served vs never-retrained ({meta.get('policy')})"
+        plot_months(months, out / "timeline.png", title, terms.metric)

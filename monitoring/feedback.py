@@ -1,6 +1,6 @@
 """Deliver ground truth for a period, as it would arrive late in real life: here the labels
 come from the source table and go to the feedback store, where monitoring joins them to the
-logged predictions by event time."""
+logged predictions by row key (the event time, for a table keyed by it)."""
 
 from __future__ import annotations
 

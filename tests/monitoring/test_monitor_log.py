@@ -99,8 +99,9 @@ def test_missing_log_is_an_empty_window_and_a_foreign_file_a_clear_error(tmp_pat
 
 def test_broken_inputs_json_becomes_missing_features(tmp_path: Path, spec: DatasetSpec) -> None:
     log = write_log(tmp_path, ["2011-07-01T01:00:00"], "{not json")
-    frame = read_window(log, make_window("2011-07-01", "2011-08-01")).frame
-    assert len(frame) == 1
+    got = read_window(log, make_window("2011-07-01", "2011-08-01"))
+    frame = got.frame
+    assert len(frame) == 1 and got.unreadable == 1  # nullable features must not take it for gaps
     (problem,) = schema_problems(frame, spec, "prediction log")
     assert "has no column" in problem and "temp" in problem
 
@@ -124,7 +125,7 @@ def test_labels_are_delivered_for_the_period_and_joined_on_event_time(
     labels = read_labels(store, make_window("2011-07-02", "2011-08-01"))
     assert len(labels) == 24
     rows = source[source[EVENT_TIME].between("2011-07-01 22:00", "2011-07-02 01:00")]
-    joined = attach_labels(rows[[EVENT_TIME]], labels, spec.target)
+    joined = attach_labels(rows[[EVENT_TIME]], labels, spec)
     expected = [np.nan, np.nan, *rows[spec.target].iloc[2:].astype(float)]
     np.testing.assert_array_equal(joined[spec.target].to_numpy(), expected)
 

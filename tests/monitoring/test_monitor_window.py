@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from dataclasses import replace
@@ -83,6 +84,15 @@ def test_summer_window_with_labels_says_retrain_and_writes_every_output(
     assert latest == json.loads(files["summary"].read_text())
     assert latest["decision"] == "retrain" and latest["workspace_run"] is not None
     assert list_runs(traffic.workspace, registry.model_name) == [latest["workspace_run"]]
+
+
+def test_replay_logs_the_event_time_as_row_key_of_a_time_keyed_table(
+    traffic: MonitorPaths,
+) -> None:
+    with sqlite3.connect(traffic.log) as conn:
+        rows = conn.execute("SELECT COUNT(*), SUM(row_key = event_time) FROM predictions")
+        (count, same) = rows.fetchone()
+    assert count == same > 1300  # February and July 2011: every logged hour keyed by its time
 
 
 def test_training_period_is_insufficient_without_labels_then_ok_with_them(

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
-from lifecycle.monitoring.frames import LABEL, PREDICTION, Columns
+from lifecycle.monitoring.frames import LABEL, PREDICTION, Columns, compared_rows
 from lifecycle.params import MonitorParams
 
 if TYPE_CHECKING:
@@ -152,9 +152,7 @@ def run_report(
     definition = data_definition(columns, target, positive)
     keep = [*columns.features, PREDICTION, *([target] if target else [])]
     if target and positive is not None:
-        # Evidently's classification metrics need integer classes on every row it sees, so a
-        # classifier's window is compared on its labelled rows (monitor_window notes it).
-        current = _classes_as_int(current[current[target].notna()], target)
+        current = _classes_as_int(compared_rows(current, target, positive), target)
         reference = _classes_as_int(reference, target)
         keep.append(LABEL)
     cur = Dataset.from_pandas(current[keep], data_definition=definition)

@@ -14,8 +14,11 @@ import pandas as pd
 from lifecycle.dataset import DatasetSpec
 from lifecycle.monitoring.decision import Evidence, MonitorVerdict, decide, enough_rows
 from lifecycle.monitoring.drift import ReportSummary, run_report, summarize
-from lifecycle.monitoring.feedback import attach_labels, read_labels
+from lifecycle.monitoring.feedback import attach_labels, read_labels, unkeyed
 from lifecycle.monitoring.frames import (
+    Columns,
+    compared_rows,
+    empty_columns,
     monitor_frame,
     monitored_columns,
     positive_class,
@@ -135,6 +138,10 @@ def observe_window(
         )
         return Observed(logged, logged.frame, problems=[problem])
     obs = _served_rows(logged)
+    if logged.unreadable:
+        obs.problems.append(
+            f"{logged.unreadable} logged predictions have inputs that are no JSON object"
+        )
     obs.problems += schema_problems(obs.current, spec, "prediction log")
     if obs.problems or obs.served_as is None or not enough_rows(len(obs.current), params.monitor):
         return obs  # nothing to compare: no need to touch the registry
@@ -145,7 +152,12 @@ def observe_window(
         obs.reference = reference_frame(obs.model, spec, paths.state / "reference")
     except ReferenceMissing as err:
         obs.problems.append(str(err))
-    obs.current = attach_labels(obs.current, read_labels(paths.feedback, window), spec.target)
+    obs.current = attach_labels(obs.current, read_labels(paths.feedback, window), spec)
+    if missing := unkeyed(obs.current, spec):
+        obs.notes.append(
+            f"{missing} of {len(obs.current)} predictions were logged without a row key (the "
+            f"client sent no {spec.key_columns}): no label can join them, they count as unlabelled"
+        )
     return obs
 
 
@@ -186,6 +198,8 @@ def evaluate_window(
             f"Evidently's classification metrics need a label on every row: the report "
             f"compared the {len(labelled)} labelled of {len(obs.current)} predictions"
         )
+    current = monitor_frame(obs.current, spec)
+    columns = _comparable(obs, current, reference, spec, target)
     meta = {
         "model": obs.model.name,
         "version": obs.model.version,
@@ -193,9 +207,9 @@ def evaluate_window(
         **{f"window_{k}": v for k, v in window.as_dict().items()},
     }
     snapshot = run_report(
-        monitor_frame(obs.current, spec),
+        current,
         reference,
-        monitored_columns(spec),
+        columns,
         limits,
         target,
         window.start.to_pydatetime(),
@@ -209,3 +223,22 @@ def evaluate_window(
             report.quality, obs.model.validation, limits.metric, labelled, spec
         )
     return snapshot, report, perf
+
+
+def _comparable(
+    obs: Observed,
+    current: pd.DataFrame,
+    reference: pd.DataFrame,
+    spec: DatasetSpec,
+    target: str | None,
+) -> Columns:
+    """The monitored columns that hold values on both sides; the others are noted, left out."""
+    columns = monitored_columns(spec)
+    seen = compared_rows(current, target, positive_class(spec))
+    empty = empty_columns(columns, seen, reference)
+    if empty:
+        obs.notes.append(
+            f"no value at all for {empty} in the window or the reference (only gaps): "
+            "left out of the drift comparison"
+        )
+    return columns.without(empty)

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from lifecycle.dataset import DatasetSpec
 from lifecycle.metrics import score_slices
 from lifecycle.monitoring.drift import ClassQuality, Quality
-from lifecycle.monitoring.frames import PREDICTION
+from lifecycle.monitoring.frames import PREDICTION, as_float
 from lifecycle.tasks import MonitorMetric, higher_is_better
 
 
@@ -52,5 +52,15 @@ def check_performance(
         window=quality,
         validation=validation,
         increase=error_increase(getattr(quality, metric), validation.get(metric), metric),
-        slices=score_slices(labelled, spec, y, p),  # a classifier's p: P(positive)
+        slices=score_slices(_flags(labelled, spec), spec, y, p),  # a classifier's p: P(positive)
     )
+
+
+def _flags(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
+    """Bool features as True/False (None for a gap), as the source holds them: the log holds
+    them as the model reads them (1.0/0.0), and the slices name them true/false."""
+    out = frame.copy()
+    for name in (n for n, col in spec.features.items() if col.dtype == "bool"):
+        numbers = as_float(out[name])
+        out[name] = (numbers == 1).astype(object).where(numbers.notna(), None)
+    return out

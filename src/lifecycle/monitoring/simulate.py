@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from lifecycle.dataset import EVENT_TIME, DatasetSpec, model_frame
+from lifecycle.dataset import EVENT_TIME, DatasetSpec, model_frame, row_keys
 from lifecycle.monitoring.window import Window
 from lifecycle.prediction_log import LoggedPrediction, PredictionLog
 from lifecycle.predictions import Predictions, model_classes, predict_outputs
@@ -68,10 +68,13 @@ def logged_rows(
     model: tuple[str, str],
     rows_per_request: int = 1,
     labels: np.ndarray | None = None,
+    keys: list[str] | None = None,
 ) -> list[LoggedPrediction]:
-    """One LoggedPrediction per row; consecutive rows grouped into requests of that size."""
+    """One LoggedPrediction per row; consecutive rows grouped into requests of that size.
+    `keys` are the rows' keys as text (dataset.row_keys), None: sent without a key."""
     when = inputs[EVENT_TIME].dt.strftime("%Y-%m-%dT%H:%M:%S")
-    # the record as the model received it (event time + features), as the service logs it
+    # the record as the model received it (event time + features; a gap is null, text a
+    # string), as the service logs it
     records = inputs.assign(**{EVENT_TIME: when}).to_json(orient="records", lines=True)
     lines, times = records.splitlines(), when.tolist()
     served_at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
@@ -89,6 +92,7 @@ def logged_rows(
             model_version=version,
             latency_ms=float(latency[i]),
             predicted_label=None if labels is None else int(labels[i]),
+            row_key=None if keys is None else keys[i],
         )
         for i in range(len(inputs))
     ]
@@ -102,13 +106,17 @@ def replay(
     log: Path,
     rows_per_request: int = 1,
 ) -> int:
-    """Predict the rows with the model and append them to the prediction log; returns the count."""
+    """Predict the rows with the model and append them to the prediction log, each with its
+    row key as the service logs it (the client sends the key); returns the count."""
     inputs = model_frame(rows, spec)
     out, latency = predict_timed(model, inputs)
+    keys = row_keys(rows, spec).tolist()
     writer = PredictionLog(log, batch_size=5000)
     try:
         writer.append(
-            logged_rows(inputs, out.prediction, latency, served_as, rows_per_request, out.labels)
+            logged_rows(
+                inputs, out.prediction, latency, served_as, rows_per_request, out.labels, keys
+            )
         )
     finally:
         writer.close()  # drains the queue: every row is on disk when this returns

@@ -88,6 +88,9 @@ class LoggedWindow:
 
     frame: pd.DataFrame  # one row per prediction, `inputs` expanded into one column per key
     logged: int  # predictions in the window before sampling
+    # rows of `frame` whose inputs are no JSON object: they have no features at all, which a
+    # feature that may have gaps would otherwise take for gaps
+    unreadable: int = 0
 
     @property
     def sampled(self) -> bool:
@@ -112,10 +115,10 @@ def read_window(
             if sample_rows is not None and logged > sample_rows:
                 rng = np.random.default_rng(seed)
                 rowids = np.sort(rng.choice(rowids, size=sample_rows, replace=False))
-            frame = _fetch(conn, rowids)
+            frame, unreadable = _fetch(conn, rowids)
         except sqlite3.DatabaseError as err:
             raise LogError(f"{path} is not a readable prediction log: {err}") from None
-    return LoggedWindow(frame, logged)
+    return LoggedWindow(frame, logged, unreadable)
 
 
 def _rowids(conn: sqlite3.Connection, window: Window) -> np.ndarray:
@@ -145,7 +148,7 @@ def _ids_between(conn: sqlite3.Connection, lo: pd.Timestamp, hi: pd.Timestamp) -
     return np.fromiter((rowid for (rowid,) in rows), dtype=np.int64)
 
 
-def _fetch(conn: sqlite3.Connection, rowids: np.ndarray) -> pd.DataFrame:
+def _fetch(conn: sqlite3.Connection, rowids: np.ndarray) -> tuple[pd.DataFrame, int]:
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS pick (id INTEGER PRIMARY KEY)")
     conn.execute("DELETE FROM pick")
     conn.executemany("INSERT INTO pick VALUES (?)", ((int(i),) for i in rowids))
@@ -166,12 +169,14 @@ def _decode(text: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _expand(frame: pd.DataFrame) -> pd.DataFrame:
-    """Parse event_time and expand the `inputs` JSON into columns (log columns win on clashes)."""
+def _expand(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Parse event_time and expand the `inputs` JSON into columns (log columns win on clashes);
+    also the count of rows whose inputs could not be read."""
     frame[EVENT_TIME] = parse_times(frame[EVENT_TIME])
-    inputs = pd.DataFrame([_decode(t) for t in frame.pop("inputs")], index=frame.index)
+    records = [_decode(t) for t in frame.pop("inputs")]
+    inputs = pd.DataFrame(records, index=frame.index)
     inputs = inputs.drop(columns=[c for c in inputs if c in frame], errors="ignore")
-    return pd.concat([frame, inputs], axis=1)
+    return pd.concat([frame, inputs], axis=1), sum(1 for r in records if not r)
 
 
 def _empty() -> pd.DataFrame:

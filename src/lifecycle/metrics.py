@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
+from lifecycle.columns import Column
 from lifecycle.dataset import EVENT_TIME, DatasetSpec
 from lifecycle.metrics_classification import ClassScores, score_classification
 
@@ -57,11 +58,37 @@ def hour_band(hours: pd.Series) -> pd.Series:
     return pd.cut(hours, bins=bins, labels=labels).astype(str)
 
 
+MISSING = "(missing)"  # the slice of rows where a nullable feature is empty
+OTHER = "(other)"  # the slice of an open vocabulary's rarer categories, beyond MAX_SLICES
+MAX_SLICES = 20  # at most this many categories of an open-vocabulary feature get a slice
+
+
+def slice_values(values: pd.Series, col: Column) -> pd.Series:
+    """Each row's slice as text: the category, `true`/`false`, a code, or MISSING for a gap."""
+    present = values.notna()
+    if col.dtype == "str":
+        text = values.astype(object).where(present, MISSING).astype(str)
+        return _top_categories(text) if col.open_vocabulary else text
+    if col.dtype == "bool":
+        text = values.map({True: "true", False: "false"})
+    else:  # int codes; a gap makes pandas read them as floats, so go through Int64
+        text = pd.to_numeric(values.where(present), errors="coerce").astype("Int64").astype(str)
+    return text.where(present, MISSING).astype(str)
+
+
+def _top_categories(text: pd.Series) -> pd.Series:
+    """Keep the MAX_SLICES most frequent categories (ties by name); lump the rest as OTHER."""
+    counts = text[text != MISSING].value_counts()
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    keep = {name for name, _ in ranked[:MAX_SLICES]} | {MISSING}
+    return text.where(text.isin(keep), OTHER)
+
+
 def slices(frame: pd.DataFrame, spec: DatasetSpec) -> dict[str, pd.Series]:
     """The slices we report on: hour band plus every binary and categorical feature."""
     out = {"hour_band": hour_band(pd.to_datetime(frame[EVENT_TIME]).dt.hour)}
     for col in [*spec.features_of("binary"), *spec.features_of("categorical")]:
-        out[col] = frame[col].astype(int).astype(str)
+        out[col] = slice_values(frame[col], spec.columns[col])
     return out
 
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 # and the tree structure inside HistGradientBoosting.
 TRUSTED_TYPES = [
     "lifecycle.features.CalendarFeatures",
+    "lifecycle.features.OpenCategories",
     "lifecycle.mlp.TorchMLPRegressor",
     "lifecycle.mlp.TorchMLPClassifier",
     "lifecycle.target.clip_log1p",
@@ -33,6 +34,7 @@ TRUSTED_TYPES = [
     "lifecycle.models._clip_log1p",
     "lifecycle.models._clip_expm1",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "numpy.dtype",  # SimpleImputer keeps the dtype it was fitted on (tables with gaps)
 ]
 
 

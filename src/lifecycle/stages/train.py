@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 from tqdm.auto import tqdm
@@ -61,6 +62,22 @@ def run_params(name: Candidate, params: Params, train_rows: int) -> dict[str, An
     return fixed | getattr(params.train, name).model_dump()
 
 
+def signature_example(val: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
+    """Validation inputs for the MLflow signature, with a gap in every nullable feature.
+
+    MLflow marks a column optional only if the example has an empty cell in it; one row with
+    every nullable feature empty makes the signature follow `max_missing`, not the window.
+    """
+    example = model_frame(val, spec)
+    nullable = [name for name, col in spec.features.items() if col.nullable]
+    if all(example[name].isna().any() for name in nullable):
+        return example  # also when there is none: tables without gaps log what they always did
+    gap = example.tail(1).copy()
+    for name in nullable:
+        gap[name] = None if spec.columns[name].dtype == "str" else np.nan
+    return pd.concat([example, gap], ignore_index=True)
+
+
 def train_and_log(
     spec: DatasetSpec,
     params: Params,
@@ -74,7 +91,7 @@ def train_and_log(
         log_candidate(
             fitted.name,
             fitted.model,
-            model_frame(val, spec),
+            signature_example(val, spec),
             run_params(fitted.name, params, len(train)),
             fitted.val,
             tags,

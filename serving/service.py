@@ -8,6 +8,7 @@ POST /admin/reload (every worker checks the registry now; needs LIFECYCLE_ADMIN_
 /livez, /readyz, /metrics, and Swagger UI at /. The work happens in lifecycle.serving.
 """
 
+import logging
 import os
 from typing import Annotated
 
@@ -33,12 +34,15 @@ from lifecycle.serving.schemas import (
     record_model,
     records_type,
 )
+from lifecycle.serving.vocabulary import Vocabulary
 from lifecycle.settings import get_settings, quiet_telemetry
 
 quiet_telemetry()
 SETTINGS = get_settings()  # ports, limits, batching: fixed when the class below is defined
 CONFIG = service_config(SETTINGS)
-Record = record_model(CONFIG.spec)  # request fields, types, ranges and docs from the dataset
+# `unseen: refuse` columns are checked against the champion being served (set in __init__)
+VOCABULARY = Vocabulary()
+Record = record_model(CONFIG.spec, VOCABULARY)  # request fields, types, ranges, docs: the dataset
 Records = records_type(Record, SETTINGS.max_records)
 # A fixed content type spares BentoML rebuilding the JSON schema of a list on every response.
 Answer = answer_type(CONFIG.spec)  # per record: a value, or a label and class probabilities
@@ -69,6 +73,9 @@ class ChampionService:
 
     def __init__(self) -> None:
         quiet_client_errors()
+        # BentoML's root logger is at WARNING: our INFO lines (which path serves the model, and
+        # why) would not show.
+        logging.getLogger("lifecycle.serving").setLevel(logging.INFO)
         self.settings = get_settings()  # read again: log path, token, reload interval may differ
         source: ModelSource
         if SETTINGS.model_source == "bento":
@@ -76,7 +83,7 @@ class ChampionService:
         else:
             source = RegistrySource(self.settings, CONFIG.model_name, CONFIG.spec)
         worker = bentoml.server_context.worker_index  # 1..workers under `bentoml serve`
-        self.runtime = Runtime.start(self.settings, CONFIG.spec, source, worker)
+        self.runtime = Runtime.start(self.settings, CONFIG.spec, source, worker, VOCABULARY)
 
     @bentoml.api(
         batchable=True,  # concurrent requests are merged into one model call

@@ -229,5 +229,9 @@ def row_keys(frame: pd.DataFrame, spec: DatasetSpec) -> pd.Series:
     if spec.keyed_by_time:
         return frame[EVENT_TIME].dt.strftime("%Y-%m-%dT%H:%M:%S").rename("row_key")
     parts = frame[spec.key_columns].astype(object)
+    for name in spec.key_columns:  # dates as ISO text, as a client's JSON date is read back
+        if spec.columns[name].dtype == "date":
+            days = pd.to_datetime(frame[name], errors="coerce", format="mixed")
+            parts[name] = days.dt.strftime("%Y-%m-%d").astype(object)
     texts = [key_text(tuple(row)) for row in parts.itertuples(index=False)]
     return pd.Series(texts, index=frame.index, name="row_key", dtype=object)

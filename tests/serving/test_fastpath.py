@@ -21,10 +21,10 @@ from sklearn.preprocessing import MinMaxScaler
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, model_frame
 from lifecycle.features import build_features
+from lifecycle.serving.batch import json_inputs, to_batch
 from lifecycle.serving.client import records_from_frame
 from lifecycle.serving.fastpath import columns_of, compile_model
 from lifecycle.serving.prometheus import VALUE_BUCKETS, observe_all
-from lifecycle.serving.runtime import json_inputs, to_batch
 from lifecycle.serving.schemas import record_model, records_type
 
 

@@ -90,6 +90,13 @@ def test_bad_input_is_refused_with_one_line_and_no_traceback(server: ServerWithL
     assert "Traceback" not in server.text()
 
 
+def test_start_up_says_which_path_serves_the_model(
+    server: ServerWithLog, registry: Registry
+) -> None:
+    said = f"model v{registry.champion_version}: serving with the numpy fast path"
+    assert said in server.text()  # an INFO line: BentoML's default level would hide it
+
+
 def test_typed_client_raises_with_the_service_message(client: ServiceClient) -> None:
     with pytest.raises(ServiceError) as refused:
         client.predict([{**GOOD, "hum": 1.7}])

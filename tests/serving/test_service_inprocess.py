@@ -92,6 +92,14 @@ def test_bad_input_gets_a_clear_4xx_one_log_line_and_a_count(
     assert http.post("/predict", json={"records": [GOOD]}).status_code == 200  # still serving
 
 
+def test_null_and_booleans_are_refused_naming_the_field(http: TestClient) -> None:
+    null = http.post("/predict", json={"records": [GOOD, {**GOOD, "windspeed": None}]}).json()
+    assert null["reason"] == "wrong_type"
+    assert null["error"].startswith("records[1].windspeed: null is not allowed")
+    flag = http.post("/predict", json={"records": [{**GOOD, "holiday": True}]})
+    assert flag.status_code == 400 and flag.json()["error"].startswith("records[0].holiday: ")
+
+
 def test_model_endpoint_reports_the_served_version_and_lineage(
     http: TestClient, registry: Registry
 ) -> None:

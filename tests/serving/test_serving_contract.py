@@ -10,10 +10,11 @@ import pytest
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, model_frame
+from lifecycle.serving.batch import log_rows, to_batch
 from lifecycle.serving.champion import ServedModel, describe
 from lifecycle.serving.client import records_from_frame
 from lifecycle.serving.request_guard import describe_errors, field_path
-from lifecycle.serving.runtime import AdminRefused, check_admin, log_rows, to_batch
+from lifecycle.serving.runtime import AdminRefused, check_admin
 from lifecycle.serving.schemas import ModelInfo, record_model, records_type
 from tests.helpers.bad_inputs import BY_DATE, GOOD
 from tests.helpers.serving import Versions

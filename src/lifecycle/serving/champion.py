@@ -18,6 +18,7 @@ from lifecycle.dataset import DatasetSpec
 from lifecycle.predictions import check_model_task
 from lifecycle.registry import CHAMPION, current
 from lifecycle.serving.schemas import ModelInfo, ReloadResult
+from lifecycle.serving.vocabulary import Learnt, learnt_vocabulary
 from lifecycle.settings import Settings
 
 if TYPE_CHECKING:
@@ -37,6 +38,8 @@ class Champion:
     info: ModelInfo
     classes: tuple[int, ...] = ()  # a classifier's classes (lifecycle.predictions); () regression
     fast: FastModel | None = None  # the same model on numpy columns (see serving.fastpath)
+    # What it learnt for `unseen: refuse` columns; requests are checked against it (vocabulary)
+    vocabulary: Learnt | None = None
 
 
 class ModelSource(Protocol):
@@ -89,6 +92,17 @@ def check_inputs(model: Any, spec: DatasetSpec, version: str) -> None:
         raise ValueError(f"model v{version} reads columns {found}, the service sends {expected}")
 
 
+def champion_of(model: Any, info: ModelInfo, spec: DatasetSpec) -> Champion:
+    """A loaded model checked against the definition (ValueError if it does not fit), with
+    its fast path and its learnt vocabulary: what every source serves."""
+    from lifecycle.serving.fastpath import compile_model  # scikit-learn: only once serving
+
+    check_inputs(model, spec, info.version)
+    classes = check_model_task(model, spec, info.version)
+    vocabulary = learnt_vocabulary(model, spec, info.version)
+    return Champion(model, info, classes, compile_model(model, spec, info.version), vocabulary)
+
+
 class RegistrySource:
     """Follows the `champion` alias of a registered model in MLflow."""
 
@@ -119,13 +133,10 @@ class RegistrySource:
 
     def load(self, version: str) -> Champion:
         """Load `models:/<name>/<version>` (a number, not the alias: we report what we load)."""
-        from lifecycle.serving.fastpath import compile_model
         from lifecycle.tracking import load_model
 
         model = load_model(f"models:/{self.name}/{version}")
-        check_inputs(model, self.spec, version)
-        classes = check_model_task(model, self.spec, version)
-        return Champion(model, self.describe(version), classes, compile_model(model, self.spec))
+        return champion_of(model, self.describe(version), self.spec)
 
 
 class BentoSource:
@@ -143,13 +154,9 @@ class BentoSource:
         """Load the packed MLflow model as its scikit-learn pipeline."""
         import mlflow.sklearn
 
-        from lifecycle.serving.fastpath import compile_model
-
         model = mlflow.sklearn.load_model(self.bento_model.path_of("mlflow_model"))
-        check_inputs(model, self.spec, version)
         info = self.info.model_copy(update={"source": "bento", "loaded_at": now_iso()})
-        classes = check_model_task(model, self.spec, version)
-        return Champion(model, info, classes, compile_model(model, self.spec))
+        return champion_of(model, info, self.spec)
 
 
 class ServedModel:

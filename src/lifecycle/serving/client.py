@@ -16,7 +16,7 @@ import httpx
 import pandas as pd
 from pydantic import TypeAdapter
 
-from lifecycle.dataset import EVENT_TIME, DatasetSpec
+from lifecycle.dataset import EVENT_TIME, Column, DatasetSpec
 from lifecycle.serving.schemas import ClassPrediction, ModelInfo, Prediction, ReloadResult
 
 Record = Mapping[str, Any]
@@ -32,18 +32,45 @@ class ServiceError(Exception):
         self.status, self.reason, self.message = status, reason, message
 
 
+def _json_values(values: pd.Series, col: Column) -> list[Any]:
+    """One column as JSON-ready Python values: null for a gap, ints as ints, flags as bools."""
+    if col.dtype == "date":
+        dates = pd.to_datetime(values, format="mixed")
+        return [None if pd.isna(d) else d.strftime("%Y-%m-%d") for d in dates]
+    kind = {"int": int, "float": float, "bool": bool, "str": str}[col.dtype]
+    return [None if pd.isna(v) else kind(v) for v in values.astype(object)]
+
+
+def _time_values(frame: pd.DataFrame, spec: DatasetSpec) -> dict[str, list[Any]]:
+    """The table's own time columns: date (and hour), or the timestamp, ISO 8601 (with its UTC
+    offset in the definition's zone when it has one)."""
+    name, zone = spec.time.timestamp, spec.time.zone
+    if name is None:
+        return {n: _json_values(frame[n], spec.columns[n]) for n in spec.time.columns}
+    stamps = pd.to_datetime(frame[name], format="mixed", utc=zone is not None)
+    if zone is not None:
+        stamps = stamps.dt.tz_convert(zone)
+    return {name: [None if pd.isna(t) else t.isoformat() for t in stamps]}
+
+
 def records_from_frame(
-    frame: pd.DataFrame, spec: DatasetSpec, time_as: str = EVENT_TIME
+    frame: pd.DataFrame, spec: DatasetSpec, time_as: str | None = None
 ) -> list[dict[str, Any]]:
-    """Request records from rows of the source table (time as `event_time`, or as `columns`)."""
-    features = frame[list(spec.features)].astype(object)  # plain ints and floats for JSON
-    if time_as == EVENT_TIME:
-        when = frame[EVENT_TIME].dt.strftime("%Y-%m-%dT%H:%M:%S").rename(EVENT_TIME).to_frame()
+    """Request records from rows of the source table: time, features and row-key columns.
+
+    `time_as`: EVENT_TIME, or "columns" for the table's own time columns; by default those of a
+    timestamp-timed table when the frame has them, else event_time. Row-key columns are sent
+    when the frame has them. Gaps become null, ints ints, flags JSON booleans, text stays text.
+    """
+    own = spec.time.timestamp is not None and spec.time.timestamp in frame
+    if time_as == "columns" or (time_as is None and own):
+        parts = _time_values(frame, spec)
     else:
-        time_cols = [c for c in (spec.time.date, spec.time.hour) if c]
-        when = frame[time_cols].astype(object)
-        when[spec.time.date] = pd.to_datetime(frame[spec.time.date]).dt.strftime("%Y-%m-%d")
-    return [dict(r) for r in pd.concat([when, features], axis=1).to_dict("records")]
+        parts = {EVENT_TIME: frame[EVENT_TIME].dt.strftime("%Y-%m-%dT%H:%M:%S").tolist()}
+    for name in [*spec.features, *(c for c in spec.key_columns if c in frame)]:
+        parts.setdefault(name, _json_values(frame[name], spec.columns[name]))
+    names = list(parts)
+    return [dict(zip(names, row, strict=True)) for row in zip(*parts.values(), strict=True)]
 
 
 def _check(response: httpx.Response) -> httpx.Response:

@@ -77,7 +77,7 @@ class Forest:
         flat = np.ascontiguousarray(x, dtype=np.float64).ravel()
         start = (np.arange(rows) * columns)[:, None]  # where each row begins in `flat`
         node = np.broadcast_to(self.roots, (rows, len(self.roots)))
-        missing = bool(np.isnan(flat).any())  # the service refuses NaN; the check is for others
+        missing = bool(np.isnan(flat).any())  # our pipelines impute gaps first; for other models
         for _ in range(self.depth):  # one level of every tree for every row
             seen = flat[start + self.feature[node]]
             go_right = seen > self.threshold[node]  # scikit-learn: left if value <= threshold

@@ -36,6 +36,7 @@ REASONS = {
     "greater_than_equal": "out_of_range",
     "literal_error": "out_of_range",
     "event_time_conflict": "conflicting_fields",
+    "unseen_category": "unseen_category",  # `unseen: refuse` (serving.vocabulary)
 }
 SHOWN_ERRORS = 3  # the message lists this many problems, then "(+N more)"
 
@@ -48,23 +49,51 @@ def field_path(loc: list[Any]) -> str:
     return path or "body"
 
 
-def describe_errors(detail: list[dict[str, Any]]) -> tuple[str, str]:
-    """(reason, message) for a list of pydantic errors: the first error decides the reason."""
+def _sent_null(request: Any, loc: list[Any]) -> bool:
+    """Did the request hold an explicit null at `loc`? (BentoML's detail omits the input.)"""
+    node = request
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            return False
+    return node is None
+
+
+def _message(error: dict[str, Any], request: Any) -> str:
+    msg = str(error.get("msg", ""))
+    loc = error.get("loc", [])
+    if error.get("type") != "missing" and loc and _sent_null(request, loc):
+        msg = f"null is not allowed (this field is never missing): {msg}"
+    return f"{field_path(loc)}: {msg}"
+
+
+def describe_errors(detail: list[dict[str, Any]], request: Any = None) -> tuple[str, str]:
+    """(reason, message) for a list of pydantic errors: the first error decides the reason.
+
+    `request`: the parsed request body, to say "null is not allowed" where a null was sent."""
     reason = REASONS.get(detail[0].get("type", ""), "wrong_type")
-    parts = [f"{field_path(e.get('loc', []))}: {e.get('msg', '')}" for e in detail[:SHOWN_ERRORS]]
+    parts = [_message(e, request) for e in detail[:SHOWN_ERRORS]]
     more = len(detail) - SHOWN_ERRORS
     return reason, "; ".join(parts) + (f" (+{more} more)" if more > 0 else "")
 
 
-def explain(status: int, body: bytes) -> tuple[str, str, list[dict[str, Any]]]:
-    """(reason, message, detail) for an error response BentoML produced."""
+def _json(text: bytes) -> Any:
     try:
-        parsed = json.loads(body)
+        return json.loads(text)
     except ValueError:
-        parsed = {}
+        return None
+
+
+def explain(
+    status: int, body: bytes, request: bytes = b""
+) -> tuple[str, str, list[dict[str, Any]]]:
+    """(reason, message, detail) for an error response BentoML produced to `request`."""
+    parsed = _json(body)
     detail = parsed.get("detail") if isinstance(parsed, dict) else None
     if status == 400 and isinstance(detail, list) and detail:
-        return (*describe_errors(detail), detail)
+        # only now is the request body parsed again: this is the error path
+        return (*describe_errors(detail, _json(request)), detail)
     if status == 503:
         return "overloaded", "the service is overloaded: retry with backoff", []
     return "other", f"HTTP {status}: {body[:200].decode('utf-8', 'replace')}", []
@@ -106,7 +135,7 @@ class RequestGuard:
                 f"body over the {self.max_body_bytes}-byte limit: split the records",
             )
             return
-        await self.app(scope, _replay(body, receive), self._rewrite_errors(send))
+        await self.app(scope, _replay(body, receive), self._rewrite_errors(send, body))
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         """The whole request body, or None as soon as it passes the limit."""
@@ -122,7 +151,7 @@ class RequestGuard:
             more = message.get("more_body", False)
         return b"".join(chunks)
 
-    def _rewrite_errors(self, send: Send) -> Send:
+    def _rewrite_errors(self, send: Send, request: bytes) -> Send:
         """A `send` that holds the answer back: an error goes out as our one-message version,
         a success as one body with its length (BentoML streams it chunked: a write more)."""
         held: dict[str, Any] = {}
@@ -139,7 +168,7 @@ class RequestGuard:
                 return
             start, body = held.pop("start"), b"".join(held.pop("body"))
             if _is_rejection(start["status"]):
-                await self._refuse(send, start["status"], *explain(start["status"], body))
+                await self._refuse(send, start["status"], *explain(start["status"], body, request))
                 return
             await send({**start, "headers": _with_length(start.get("headers", []), len(body))})
             await send({"type": "http.response.body", "body": body})

@@ -7,34 +7,24 @@ from __future__ import annotations
 
 import gc
 import hmac
-import operator
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from pydantic_core import to_json  # 3-4x faster than json.dumps; this runs once per row served
 
-from lifecycle.dataset import EVENT_TIME, DatasetSpec, load_spec
+from lifecycle.dataset import DatasetSpec, load_spec
 from lifecycle.params import load_params
-from lifecycle.prediction_log import LoggedPrediction, PredictionLog
+from lifecycle.prediction_log import PredictionLog
 from lifecycle.predictions import predict_outputs
-from lifecycle.serving.champion import Champion, ModelSource, ServedModel, now_iso
+from lifecycle.serving.batch import Batch, log_rows, to_batch
+from lifecycle.serving.champion import Champion, ModelSource, ServedModel
 from lifecycle.serving.fleet import Fleet, Follower
 from lifecycle.serving.prometheus import ServingMetrics, serving_metrics
-from lifecycle.serving.schemas import (
-    ClassPrediction,
-    ModelInfo,
-    Prediction,
-    RecordBase,
-    ReloadResult,
-    Stamp,
-)
+from lifecycle.serving.schemas import ClassPrediction, Prediction, RecordBase, ReloadResult
+from lifecycle.serving.vocabulary import Vocabulary
 from lifecycle.settings import Settings
 
 if TYPE_CHECKING:
@@ -54,69 +44,6 @@ def service_config(settings: Settings) -> ServiceConfig:
     root = Path(settings.project_root)
     params = load_params(root / "params.yaml")
     return ServiceConfig(load_spec(root / params.data.dataset), params.registry.model_name)
-
-
-@dataclass(frozen=True)
-class Batch:
-    """The records of one model call, column by column: what the model reads, what is logged."""
-
-    stamps: list[Stamp]  # request id, position and arrival of each record
-    times: list[str]  # event times, ISO 8601 to the second (sorts as text in the log)
-    columns: dict[str, np.ndarray]  # the model's inputs: event_time, then features as float64
-
-    @cached_property
-    def frame(self) -> pd.DataFrame:
-        """The model's input, laid out as dataset.model_frame lays out training."""
-        return pd.DataFrame(self.columns)
-
-
-def to_batch(records: Sequence[RecordBase], spec: DatasetSpec) -> Batch:
-    """Turn validated records into the model's input columns (features as float64)."""
-    names = list(spec.features)
-    # One pass over the records, then whole columns: per-record work is the cost here.
-    values = operator.attrgetter(*names) if len(names) > 1 else lambda r: (getattr(r, names[0]),)
-    matrix = np.array([values(r) for r in records], dtype="float64").T.copy()
-    times = np.array([r.when() for r in records], dtype="datetime64[s]")
-    columns = {EVENT_TIME: times.astype("datetime64[ns]"), **dict(zip(names, matrix, strict=True))}
-    iso = np.datetime_as_string(times, unit="s").tolist()  # = datetime.isoformat(), whole seconds
-    return Batch([r.stamp() for r in records], iso, columns)
-
-
-def json_inputs(batch: Batch) -> list[str]:
-    """Each record's model input as a JSON object, built column by column."""
-    names = list(batch.columns)
-    # One to_json per column, cut into its values: the same text as one to_json per record
-    # (numbers and ISO times hold no commas), at a fraction of the per-record cost.
-    texts = [to_json(batch.times)] + [to_json(batch.columns[n].tolist()) for n in names[1:]]
-    tokens = [text.decode()[1:-1].split(",") for text in texts]
-    keys = [to_json(name).decode().replace("%", "%%") for name in names]
-    template = "{" + ",".join(f"{key}:%s" for key in keys) + "}"
-    return [template % row for row in zip(*tokens, strict=True)]
-
-
-def log_rows(
-    batch: Batch, values: list[float], info: ModelInfo, labels: list[int] | None = None
-) -> list[LoggedPrediction]:
-    """One prediction-log row per record, its input exactly as the model received it."""
-    done, served_at = time.perf_counter(), now_iso()
-    classes = labels if labels is not None else [None] * len(values)  # regression: no label
-    return [
-        LoggedPrediction(
-            request_id=stamp.request_id,
-            row=stamp.row,
-            served_at=served_at,
-            event_time=when,
-            inputs=inputs,
-            prediction=value,
-            model_name=info.name,
-            model_version=info.version,
-            latency_ms=round((done - stamp.received) * 1000, 3),
-            predicted_label=label,
-        )
-        for stamp, when, inputs, value, label in zip(
-            batch.stamps, batch.times, json_inputs(batch), values, classes, strict=True
-        )
-    ]
 
 
 def _fleet(settings: Settings, worker: int | None) -> Fleet | None:
@@ -158,17 +85,26 @@ class Runtime:
 
     @classmethod
     def start(
-        cls, settings: Settings, spec: DatasetSpec, source: ModelSource, worker: int | None = None
+        cls,
+        settings: Settings,
+        spec: DatasetSpec,
+        source: ModelSource,
+        worker: int | None = None,
+        vocabulary: Vocabulary | None = None,
     ) -> Runtime:
         """Load the model, open the log, and start following the registry.
 
-        `worker`: this process's number (1..N) under `bentoml serve`; None in-process."""
+        `worker`: this process's number (1..N) under `bentoml serve`; None in-process.
+        `vocabulary`: the request model's check of `unseen: refuse` columns (schemas.record_model),
+        pointed here at whichever champion is served at each request."""
         from threadpoolctl import threadpool_limits
 
         metrics = serving_metrics()
         fleet = _fleet(settings, worker)
         seen = fleet.requested() if fleet else 0  # before loading: later requests still count
         served = ServedModel(source, metrics.reload)
+        if vocabulary is not None:
+            vocabulary.follow(lambda: served.current.vocabulary)
         # One thread per model call: batches are small, and OpenMP's spinning threads fight
         # the HTTP work for the same cores (HGB predicted ~10x slower on a busy 2-core machine).
         threads = threadpool_limits(limits=1)

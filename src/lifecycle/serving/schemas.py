@@ -23,9 +23,9 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
-from lifecycle.dataset import EVENT_TIME, Column, DatasetSpec
-
-PYTHON_TYPES: dict[str, type] = {"int": int, "float": float, "date": dt.date}
+from lifecycle.dataset import EVENT_TIME, DatasetSpec, key_text
+from lifecycle.serving.record_fields import feature_field, key_fields, time_fields
+from lifecycle.serving.vocabulary import Vocabulary, refused_columns
 
 
 class Stamp(NamedTuple):
@@ -43,7 +43,10 @@ class RecordBase(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     event_time: NaiveDatetime | None = None  # EVENT_TIME; record_model() adds its description
-    time_parts: ClassVar[tuple[str, ...]]  # the date column (and hour column), from the dataset
+    # From the dataset definition: the date (and hour) columns, or the timestamp column.
+    time_parts: ClassVar[tuple[str, ...]]
+    key_parts: ClassVar[tuple[str, ...]] = ()  # the row-key columns a client may send
+    keyed_by_time: ClassVar[bool] = False  # the row key is the event time
 
     # Stamped once per request by the request validator (see records_type): the batcher merges
     # records of many requests into one model call, and each must still know where it came from.
@@ -52,11 +55,17 @@ class RecordBase(BaseModel):
 
     @model_validator(mode="after")
     def _one_event_time(self) -> RecordBase:
-        """Exactly one way of saying when: event_time, or the date (and hour) columns."""
+        """Exactly one way of saying when (event_time, or the time columns); all of the row
+        key or none of it."""
         given = [name for name in self.time_parts if getattr(self, name) is not None]
         by_time = self.event_time is not None
-        if (by_time and not given) or (not by_time and len(given) == len(self.time_parts)):
-            return self  # the usual case, kept cheap: this runs for every record
+        if not ((by_time and not given) or (not by_time and len(given) == len(self.time_parts))):
+            self._time_error(given, by_time)  # the usual case skips it: this runs per record
+        if self.key_parts:
+            self._check_key()
+        return self
+
+    def _time_error(self, given: list[str], by_time: bool) -> None:
         both = " and ".join(self.time_parts)
         if by_time:
             raise PydanticCustomError(
@@ -68,6 +77,15 @@ class RecordBase(BaseModel):
             "missing", f"Field required: {', '.join(missing)} (send {EVENT_TIME}, or {both})"
         )
 
+    def _check_key(self) -> None:
+        missing = [name for name in self.key_parts if getattr(self, name) is None]
+        if missing and len(missing) < len(self.key_parts):
+            raise PydanticCustomError(
+                "missing",
+                f"Field required: {', '.join(missing)} (the row key is "
+                f"{', '.join(self.key_parts)}: send all of it, or none)",
+            )
+
     def stamp(self) -> Stamp:
         """Which request this record came in, at which position, and when."""
         return self._stamp  # type: ignore[attr-defined]  # the slot declared above
@@ -76,55 +94,43 @@ class RecordBase(BaseModel):
         """The record's event time, to the second (the log and the model see the same value)."""
         moment = self.event_time
         if moment is None:
-            date, *hour = (getattr(self, name) for name in self.time_parts)
-            moment = dt.datetime.combine(date, dt.time(*hour))
+            first, *hour = (getattr(self, name) for name in self.time_parts)
+            if isinstance(first, dt.datetime):  # a timestamp, already naive wall-clock time
+                moment = first
+            else:  # a date, and maybe an hour
+                moment = dt.datetime.combine(first, dt.time(*hour))
         return moment.replace(microsecond=0)
 
-
-def _feature_type(col: Column) -> Any:
-    """One feature's type: its allowed values, or its dtype and range; its doc as description."""
-    if col.values:
-        return Annotated[Literal[tuple(col.values)], Field(description=col.doc)]
-    # strict: "0.5" (a string) is a wrong type, not a number; dates still parse from ISO strings.
-    return Annotated[
-        PYTHON_TYPES[col.dtype],
-        Field(strict=col.dtype != "date", ge=col.min, le=col.max, description=col.doc),
-    ]
+    def row_key(self) -> str | None:
+        """The record's row key as dataset.key_text writes it; None when none was sent."""
+        if self.keyed_by_time:
+            return self.when().isoformat()
+        values = tuple(getattr(self, name) for name in self.key_parts)
+        if not values or values[0] is None:  # all or nothing (checked above)
+            return None
+        return key_text(values)
 
 
-def _time_fields(spec: DatasetSpec) -> dict[str, Any]:
-    """event_time, or the date column plus the hour column (with the hour's range)."""
-    date_col = spec.columns[spec.time.date]
-    when = " and ".join(name for name in (spec.time.date, spec.time.hour) if name)
-    fields: dict[str, Any] = {
-        EVENT_TIME: (
-            NaiveDatetime | None,
-            Field(
-                None,
-                description="When the event happens, local time, ISO 8601 "
-                f"(e.g. 2012-06-01T08:00:00). Or send {when} instead.",
-            ),
-        ),
-        spec.time.date: (dt.date | None, Field(None, description=date_col.doc)),
-    }
-    if spec.time.hour:
-        hour = spec.columns[spec.time.hour]
-        hour_type = Annotated[int, Field(strict=True, ge=hour.min, le=hour.max)]
-        fields[spec.time.hour] = (hour_type | None, Field(None, description=hour.doc))
-    return fields
+def record_model(spec: DatasetSpec, vocabulary: Vocabulary | None = None) -> type[RecordBase]:
+    """The pydantic model of one record as a client has it: time, features, row key.
 
-
-def record_model(spec: DatasetSpec) -> type[RecordBase]:
-    """The pydantic model of one record as a client has it: event time plus the features."""
-    features = {name: (_feature_type(col), ...) for name, col in spec.features.items()}
+    With `vocabulary`, `unseen: refuse` columns refuse a category the served model never saw."""
+    checks = (
+        {name: vocabulary.checker(name) for name in refused_columns(spec)} if vocabulary else {}
+    )
+    features = {name: feature_field(col, checks.get(name)) for name, col in spec.features.items()}
+    times = time_fields(spec)
     model = create_model(  # type: ignore[call-overload]  # field names only known at run time
         "Record",
         __base__=RecordBase,
         __doc__=f"One row of '{spec.name}' to predict {spec.target} for.",
-        **_time_fields(spec),
+        **times,
         **features,
+        **key_fields(spec, set(times) | set(features)),
     )
-    model.time_parts = tuple(name for name in (spec.time.date, spec.time.hour) if name)
+    model.time_parts = spec.time.columns
+    model.key_parts = tuple(spec.key_columns)
+    model.keyed_by_time = spec.keyed_by_time
     return model
 
 

@@ -26,8 +26,12 @@ names that earlier months never saw.
 
 Run `python tests/datasets/make_tickets.py` from the repository root to rewrite the CSV;
 tests/data/test_tickets_dataset.py checks that the committed file is exactly what this script
-writes. Only numpy's PCG64 generator, numpy's datetime64 and fixed-width formatting are used,
-so the bytes do not depend on pandas.
+writes. Bigger variants for benchmarks (never committed): `--volume 16` multiplies the ticket
+volume (a desk 16 times the size, ~300,000 rows), `--wide` adds four columns a bigger desk's
+form would collect (priority, language, message_chars, sentiment; definition in
+benchmarks/tickets_wide.yaml), drawn from a generator of their own so every other column stays
+as it is without the flag. Only numpy's PCG64 generator, numpy's datetime64 and fixed-width
+formatting are used, so the bytes do not depend on pandas.
 """
 
 from __future__ import annotations
@@ -46,11 +50,14 @@ HEADER = (
     "ticket_id,created_at,channel,product,tier,team,queue_length,customer_tenure_days,"
     "has_attachment,resolution_minutes,breached"
 )
+WIDE = "priority,language,message_chars,sentiment"  # --wide: before resolution_minutes
 CHANNELS = np.array(["email", "chat", "phone"])
 PRODUCTS = np.array(["web", "mobile", "api", ""])  # "" = not given
 TIERS = np.array(["free", "pro", "enterprise"])
 SLA_MINUTES = np.array([1440, 480, 240])  # by tier
 MOBILE_TEAM_DAY, PAYMENTS_DAY, RAISE_DAY = 63, 133, 91  # 4 March, 13 May, 1 April
+PRIORITIES = np.array(["low", "normal", "high", "urgent"])
+LANGUAGES = np.array(["de", "en", "fr", "nl", "pl"])  # Polish from 1 April (RAISE_DAY)
 WEEKDAY_TICKETS = 95  # tickets on a January weekday
 
 # Tickets per local hour over a weekday (relative): office hours, a dip at lunch.
@@ -65,25 +72,25 @@ def _pick(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
     return (rng.random(len(p))[:, None] > np.cumsum(p, axis=1)).sum(axis=1)
 
 
-def _regular(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _regular(rng: np.random.Generator, volume: int) -> tuple[np.ndarray, np.ndarray]:
     """Day and local minute-of-day of everyday tickets: Poisson counts per hour."""
     day, hour = np.divmod(np.arange(DAYS * 24), 24)
     weekend = np.where(day % 7 >= 5, 0.35, 1.0)
     growth = 1 + 0.6 * day / DAYS
-    rate = WEEKDAY_TICKETS * PROFILE[hour] / PROFILE.sum() * weekend * growth
+    rate = volume * WEEKDAY_TICKETS * PROFILE[hour] / PROFILE.sum() * weekend * growth
     rate[(day == DST[0]) & (hour == DST[1])] = 0  # that hour does not exist in Berlin
     counts = rng.poisson(rate)
     day, hour = np.repeat(day, counts), np.repeat(hour, counts)
     return day, hour * 60 + rng.integers(0, 60, day.size)
 
 
-def _outages(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _outages(rng: np.random.Generator, volume: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Day, minute-of-day and product of the tickets a dozen outages send within 40 minutes."""
     weekdays = np.flatnonzero(np.arange(DAYS) % 7 < 5)
     days = np.sort(rng.choice(weekdays, size=12, replace=False))
     starts = rng.integers(9 * 60, 16 * 60, days.size)
     products = rng.integers(0, 3, days.size)
-    sizes = rng.integers(40, 81, days.size)
+    sizes = rng.integers(40, 81, days.size) * volume  # a bigger desk: more customers hit
     day, start, product = (np.repeat(a, sizes) for a in (days, starts, products))
     return day, start + rng.integers(0, 40, day.size), product
 
@@ -139,6 +146,24 @@ def _risk(a: dict[str, np.ndarray], day: np.ndarray, minute: np.ndarray, team: n
     )
 
 
+def _wide(seed: int, day: np.ndarray, a: dict[str, np.ndarray], queue: np.ndarray,
+          outage: np.ndarray) -> list[np.ndarray]:  # fmt: skip
+    """The --wide columns as text: priority, language, message length (empty for phone calls)
+    and the first message's sentiment in [-1, 1]."""
+    rng = np.random.default_rng([seed, 1])  # a stream of its own: the other columns stay put
+    n = day.size
+    urgent = 0.03 + 0.07 * a["tier"] + 0.4 * outage  # enterprise and outages escalate
+    priority = _pick(rng, np.column_stack([np.full(n, 0.2), 0.6 - urgent, np.full(n, 0.2)]))
+    polish = 0.05 * (day >= RAISE_DAY)
+    language = _pick(rng, np.column_stack([np.full(n, 0.55), np.full(n, 0.3), np.full(n, 0.07),
+                                           0.08 - polish]))  # fmt: skip
+    length = rng.lognormal(np.where(a["channel"] == 0, 6.3, 5.0) + 0.4 * a["attach"], 0.8)
+    chars = np.clip(length.astype(int), 1, 20000).astype(str)
+    mood = 0.3 - 0.06 * (queue - 6) - 0.6 * outage + rng.normal(0, 0.5, n)
+    return [PRIORITIES[priority], LANGUAGES[language], np.where(a["channel"] == 2, "", chars),
+            np.char.mod("%.3f", np.tanh(mood))]  # fmt: skip
+
+
 def _stamp(day: np.ndarray, minute: np.ndarray) -> np.ndarray:
     """Local wall-clock time with its UTC offset, e.g. 2024-03-31T03:05:00+02:00."""
     local = START + (day * 1440 + minute).astype("timedelta64[m]")
@@ -147,11 +172,12 @@ def _stamp(day: np.ndarray, minute: np.ndarray) -> np.ndarray:
     return np.char.add(np.datetime_as_string(local, unit="m"), offset)
 
 
-def build(seed: int = SEED) -> list[str]:
-    """The table as CSV lines (header first), one ticket per line in time order."""
+def build(seed: int = SEED, volume: int = 1, wide: bool = False) -> list[str]:
+    """The table as CSV lines (header first), one ticket per line in time order; `volume`
+    times the tickets, and the four --wide columns when `wide`."""
     rng = np.random.default_rng(seed)
-    day, minute = _regular(rng)
-    o_day, o_minute, o_product = _outages(rng)
+    day, minute = _regular(rng, volume)
+    o_day, o_minute, o_product = _outages(rng, volume)
     outage = np.r_[np.zeros(day.size, bool), np.ones(o_day.size, bool)]
     day, minute = np.r_[day, o_day], np.r_[minute, o_minute]
     a = _attributes(rng, day, outage)
@@ -172,9 +198,13 @@ def build(seed: int = SEED) -> list[str]:
     columns = [
         _stamp(day, minute), CHANNELS[a["channel"]], PRODUCTS[a["product"]], TIERS[a["tier"]],
         team, queue_text, tenure_text, np.where(a["attach"], "true", "false"),
-        resolution, breached,
     ]  # fmt: skip
-    lines = [HEADER]
+    header = HEADER
+    if wide:
+        columns += _wide(seed, day, a, queue, outage)
+        header = HEADER.replace(",resolution_minutes", f",{WIDE},resolution_minutes")
+    columns += [resolution, breached]
+    lines = [header]
     for i, row in enumerate(zip(*(c[order] for c in columns), strict=True)):
         lines.append(f"T{i + 1:06d}," + ",".join(str(v) for v in row))
     return lines
@@ -184,8 +214,11 @@ def main() -> None:
     """Write the CSV (to --out, default next to this script)."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--volume", type=int, default=1, help="times the tickets (default 1)")
+    parser.add_argument("--wide", action="store_true", help=f"add the columns {WIDE}")
     args = parser.parse_args()
-    args.out.write_text("\n".join(build()) + "\n")
+    lines = build(volume=args.volume, wide=args.wide)
+    args.out.write_text("\n".join(lines) + "\n")
     print(f"wrote {args.out}")
 
 

@@ -22,7 +22,6 @@ an order id. It has one column of every kind the dataset definition knows:
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from sklearn.pipeline import Pipeline
 
 from lifecycle.dataset import DatasetSpec, model_frame, read_source
 from lifecycle.features import build_features
+from tests.helpers.params import deep_merge
 
 SHOPS = ["bistro", "burger-bar", "dumpling-house", "green-bowl", "pizza-nova", "taqueria"]
 COUPONS = ["WELCOME", "SPRING", "VIP,GOLD"]  # a comma inside a value: the log must cope
@@ -69,19 +69,9 @@ DEFINITION: dict[str, Any] = {
 }  # fmt: skip
 
 
-def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def table_spec(**changes: Any) -> DatasetSpec:
     """The `orders` definition with `changes` deep-merged in (task, time, key, columns...)."""
-    raw = _merge(DEFINITION, changes)
+    raw = deep_merge(DEFINITION, changes)
     if raw["task"] == "classification" and "target" not in changes:
         raw["target"] = "late"
     raw["time"] = {k: v for k, v in raw["time"].items() if v is not None}

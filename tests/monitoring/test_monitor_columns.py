@@ -21,7 +21,7 @@ from lifecycle.monitoring.frames import (
     schema_problems,
 )
 from lifecycle.params import Params
-from tests.monitoring.orders import orders, orders_spec, write_orders
+from tests.helpers.drifting_orders import orders, orders_spec, write_orders
 
 
 @pytest.fixture(scope="module")

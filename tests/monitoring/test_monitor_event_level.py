@@ -1,4 +1,4 @@
-"""monitor_window on an event-level table (tests/monitoring/orders.py): many orders per
+"""monitor_window on an event-level table (tests/helpers/drifting_orders.py): many orders per
 timestamp, text categories (one open), gaps, a text row key. Simulated traffic is logged with
 row keys, labels are delivered by key, a real Evidently run compares text columns with nulls,
 and the decision follows. The registry is the one part stood in for: the model is fitted here."""
@@ -31,8 +31,8 @@ from lifecycle.monitoring.window import Window, make_window
 from lifecycle.prediction_log import read_predictions
 from lifecycle.predictions import model_classes, predict_outputs
 from lifecycle.settings import Settings
+from tests.helpers.drifting_orders import orders, orders_spec, write_orders
 from tests.helpers.params import make_params
-from tests.monitoring.orders import orders, orders_spec, write_orders
 
 TRAIN, VAL = make_window("2024-03-01", "2024-03-09"), make_window("2024-03-09", "2024-03-11")
 QUIET = make_window("2024-03-11", "2024-03-14")  # the training period's distribution

@@ -18,7 +18,7 @@ from lifecycle.monitoring.feedback import (
     unkeyed,
 )
 from lifecycle.monitoring.window import make_window
-from tests.monitoring.orders import orders_spec
+from tests.helpers.drifting_orders import orders_spec
 
 OLD_SCHEMA = """
 CREATE TABLE labels (

@@ -1,5 +1,6 @@
 """A small synthetic event-level table for monitoring tests: many orders per timestamp, a text
-row key, a closed and an open text category, a bool, gaps, and a late-delivery label."""
+row key, a closed and an open text category, a bool, gaps, a late-delivery label, and a
+`shift` that makes it drift. (tests/helpers/tables.py has the table with every column kind.)"""
 
 from __future__ import annotations
 

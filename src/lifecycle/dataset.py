@@ -27,7 +27,7 @@ class DatasetSpec(Strict):
     time: TimeSpec
     # What makes a row unique, and what labels are joined on: column names, or [event_time]
     # for "one row per event time".
-    key: list[str]
+    key: list[str] = []  # required in effect: _check_key says what to write when it is missing
     leaky: list[str] = []
     columns: dict[str, Column]
 
@@ -63,7 +63,7 @@ class DatasetSpec(Strict):
     def _check_key(self, keys: list[str]) -> None:
         if not self.key or len(set(self.key)) != len(self.key):
             raise ValueError(
-                "`key` must name one or more distinct columns that make a row unique "
+                "`key` (required) must name one or more distinct columns that make a row unique "
                 f"(e.g. [order_id]), or [{EVENT_TIME}] for one row per event time"
             )
         if self.key != [EVENT_TIME] and EVENT_TIME in self.key:

@@ -147,3 +147,14 @@ def test_the_zone_must_exist() -> None:
     definition["time"]["zone"] = "Europe/Berlinn"
     with pytest.raises(ValidationError, match="'Europe/Berlinn' is not a time zone"):
         DatasetSpec.model_validate(definition)
+
+
+@pytest.mark.parametrize("key", [None, [], ["ticket_id", "ticket_id"]])
+def test_the_key_must_be_declared(key: list[str] | None) -> None:
+    definition = raw()
+    if key is None:
+        del definition["key"]
+    else:
+        definition["key"] = key
+    with pytest.raises(ValidationError, match=r"`key` \(required\) must name one or more"):
+        DatasetSpec.model_validate(definition)

@@ -158,3 +158,23 @@ def test_the_key_must_be_declared(key: list[str] | None) -> None:
         definition["key"] = key
     with pytest.raises(ValidationError, match=r"`key` \(required\) must name one or more"):
         DatasetSpec.model_validate(definition)
+
+
+CHAPTER = ROOT / "docs/tutorial/bring-your-own-table.md"
+
+
+def test_chapter_10_pastes_what_validate_really_says(spec: DatasetSpec) -> None:
+    # The two blocks under "When the data is wrong", remade here on the whole table.
+    whole = read_source(spec)
+    broken = whole.copy()
+    broken.loc[[5, 7], "channel"] = ["fax", "sms"]
+    broken.loc[broken.index[:3000], "queue_length"] = np.nan
+    broken.loc[11, "ticket_id"] = broken.loc[10, "ticket_id"]
+    stamps = whole.copy()
+    stamps.loc[3, "created_at"] = "2024-01-01T09:00:00"
+    stamps.loc[4, "created_at"] = "yesterday"
+    page = CHAPTER.read_text()
+    for frame in (broken, stamps):
+        for line in message(frame, spec).splitlines()[1:]:
+            assert line in page, f"chapter 10 lacks or misquotes:\n{line}"
+    assert message(broken, spec).splitlines()[0] in page

@@ -112,8 +112,9 @@ def headline(months: list[Month], terms: ReplayTerms) -> Headline:
     up = higher_is_better(terms.metric)
     # Higher is better: the gain in points, and the share of the shortfall from a perfect 1
     # it closes (the gate's view of such scores). Otherwise: the total loss avoided.
-    gain = round((s - c) / rows, 4) if up and rows else None
-    closed = round(100 * (s - c) / (rows - c), 1) if up and rows > c else None
+    # "+ 0.0": a difference of rounding noise must read 0.0, not -0.0 (IEEE: -0.0 + 0.0 = 0.0)
+    gain = round((s - c) / rows, 4) + 0.0 if up and rows else None
+    closed = round(100 * (s - c) / (rows - c), 1) + 0.0 if up and rows > c else None
     outcomes = [m.retrain.outcome for m in months if m.retrain]
     return Headline(
         months=len(months),

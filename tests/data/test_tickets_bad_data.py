@@ -178,3 +178,48 @@ def test_chapter_10_pastes_what_validate_really_says(spec: DatasetSpec) -> None:
         for line in message(frame, spec).splitlines()[1:]:
             assert line in page, f"chapter 10 lacks or misquotes:\n{line}"
     assert message(broken, spec).splitlines()[0] in page
+
+
+def _no_key(d: dict[str, Any]) -> None:
+    del d["key"]
+
+
+# Rows of chapter 10's "When the definition is wrong" table, and how to make each mistake.
+MISTAKES: dict[str, Any] = {
+    "no `key`": _no_key,
+    "a text feature without `values` or `unseen`": lambda d: d["columns"]["team"].pop("unseen"),
+    "a nullable target": lambda d: d["columns"]["breached"].update(max_missing=0.1),
+    "a key, the target or a leaky column marked `feature: true`": lambda d: d.update(
+        key=["channel"]
+    ),
+    "a zone that does not exist": lambda d: d["time"].update(zone="Berlin"),
+    "a classification target without `values: [0, 1]`": lambda d: d["columns"]["breached"].pop(
+        "values"
+    ),
+    "a feature without `kind`, or one its dtype cannot be": lambda d: d["columns"]["team"].update(
+        kind="numeric"
+    ),
+}
+
+
+def chapter_table() -> dict[str, str]:
+    """The table's rows: mistake -> the message as printed (backticks and escapes removed)."""
+    page = CHAPTER.read_text().split("## When the definition is wrong")[1].split("\n## ")[0]
+    rows = [line.split(" | ") for line in page.splitlines() if line.startswith("| ")][2:]
+    return {r[0].lstrip("| "): r[1].replace("`", "").replace("\\|", "|").strip() for r in rows}
+
+
+@pytest.mark.parametrize("mistake", list(MISTAKES))
+def test_chapter_10_quotes_the_real_definition_errors(mistake: str) -> None:
+    quoted = chapter_table()[mistake]
+    definition = raw()
+    MISTAKES[mistake](definition)
+    with pytest.raises(ValidationError) as caught:
+        DatasetSpec.model_validate(definition)
+    errors = caught.value.errors()
+    said = " ".join(
+        ".".join(map(str, e["loc"])) + ": " + e["msg"].removeprefix("Value error, ") for e in errors
+    ).replace("`", "")
+    for part in quoted.split("…"):  # the page shortens long messages with an ellipsis
+        part = part.strip(" ()")
+        assert part in said, f"chapter 10 says {part!r}; the definition says {said!r}"

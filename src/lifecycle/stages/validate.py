@@ -125,8 +125,8 @@ def _leak_failures(frame: pd.DataFrame, spec: DatasetSpec) -> list[Failure]:
         return []
     target = pd.to_numeric(frame[spec.target], errors="coerce")
     out = []
-    for col in spec.features:
-        if col in frame:
+    for col, declared in spec.features.items():
+        if col in frame and declared.dtype != "str":  # text has no correlation to compute
             with np.errstate(invalid="ignore", divide="ignore"):  # constant columns: NaN
                 corr = pd.to_numeric(frame[col], errors="coerce").corr(target)
             if pd.notna(corr) and abs(corr) >= LEAK_CORRELATION:

@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
 
 from lifecycle.dataset import DatasetSpec, model_frame
 from lifecycle.params import Params
@@ -83,3 +85,13 @@ def train_and_register(
         configure(settings), logged, splits.test, spec, params, settings, {"git_commit": "test"}
     )
     return decision.champion_after or ""
+
+
+def clone_champion_proba(repo: Path, model_name: str, rows: pd.DataFrame, spec: DatasetSpec) -> Any:
+    """P(class 1) of a clone's registry champion, loaded in this process, on source rows."""
+    from lifecycle.tracking import configure, load_model
+
+    with state_env(repo / "state") as settings:
+        configure(settings)
+        model = load_model(f"models:/{model_name}@champion")
+    return model.predict_proba(model_frame(rows, spec))[:, 1]

@@ -120,3 +120,16 @@ class BackgroundClients:
         for thread in self._threads:
             thread.join(60)
         return self.answers
+
+
+def serve_clone(repo: Path, tmp: Path) -> process.Server:
+    """`bentoml serve` of a clone's champion: its own state and registry, a log under `tmp`,
+    no polling (the champion cannot move during the test). Returns once /readyz is 200."""
+    env = {
+        "LIFECYCLE_STATE_DIR": str(repo / "state"),
+        "MLFLOW_TRACKING_URI": "",  # empty: the clone's own SQLite store
+        "LIFECYCLE_PREDICTION_LOG": str(tmp / "predictions.sqlite"),
+        "LIFECYCLE_RELOAD_SECONDS": "0",
+        "BENTOML_HOME": str(tmp / "bentoml"),
+    }
+    return process.start(repo, tmp / "server.out", env)

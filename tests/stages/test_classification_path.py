@@ -15,13 +15,13 @@ import pandas as pd
 import pytest
 from sklearn.metrics import log_loss, roc_auc_score
 
-from lifecycle.dataset import DatasetSpec, load_spec, model_frame, read_source
+from lifecycle.dataset import DatasetSpec, load_spec, read_source
 from lifecycle.prediction_log import read_predictions
-from lifecycle.serving import process
 from lifecycle.serving.client import ServiceClient, records_from_frame
 from tests.helpers.clone import clone_with_params, registered_champion, set_params, sh
 from tests.helpers.params import CLASSIFICATION, deep_merge
-from tests.helpers.registry import state_env
+from tests.helpers.registry import clone_champion_proba
+from tests.helpers.serving import serve_clone
 
 pytestmark = pytest.mark.slow
 
@@ -94,14 +94,7 @@ def served(
     source = read_source(spec, repo)
     when = source["event_time"]
     rows = source[(when >= SERVED[0]) & (when < SERVED[1])].reset_index(drop=True)
-    env = {
-        "LIFECYCLE_STATE_DIR": str(repo / "state"),
-        "MLFLOW_TRACKING_URI": "",  # empty: the clone's own SQLite store
-        "LIFECYCLE_PREDICTION_LOG": str(tmp / "predictions.sqlite"),
-        "LIFECYCLE_RELOAD_SECONDS": "0",
-        "BENTOML_HOME": str(tmp / "bentoml"),
-    }
-    server = process.start(repo, tmp / "server.out", env)
+    server = serve_clone(repo, tmp)
     try:
         answers: list[dict[str, Any]] = []
         with ServiceClient(server.url, timeout=60) as svc:  # the typed client users call
@@ -115,16 +108,6 @@ def served(
     yield Served(repo, spec, rows, answers, tmp / "predictions.sqlite", metrics)
 
 
-def champion_proba(served: Served) -> np.ndarray:
-    """The registry champion, loaded in this process, on the rows that were sent."""
-    from lifecycle.tracking import configure, load_model
-
-    with state_env(served.repo / "state") as settings:
-        configure(settings)
-        model = load_model(f"models:/{MODEL}@champion")
-    return np.asarray(model.predict_proba(model_frame(served.rows, served.spec)))
-
-
 def test_answers_are_the_champions_labels_and_probabilities(served: Served) -> None:
     answers = served.answers
     assert len(answers) == len(served.rows) == 31 * 24
@@ -132,7 +115,8 @@ def test_answers_are_the_champions_labels_and_probabilities(served: Served) -> N
     served_proba = np.array([[a["probabilities"]["0"], a["probabilities"]["1"]] for a in answers])
     assert ((served_proba >= 0) & (served_proba <= 1)).all()
     np.testing.assert_allclose(served_proba.sum(axis=1), 1.0, rtol=1e-12)
-    np.testing.assert_allclose(served_proba, champion_proba(served), rtol=1e-12)
+    champion = clone_champion_proba(served.repo, MODEL, served.rows, served.spec)
+    np.testing.assert_allclose(served_proba[:, 1], champion, rtol=1e-12)
     labels = np.array([a["label"] for a in answers])
     np.testing.assert_array_equal(labels, served_proba.argmax(axis=1))
     assert 0 < labels.sum() < len(labels), "the champion predicts one class only"

@@ -19,12 +19,12 @@ import pandas as pd
 import pytest
 from sklearn.metrics import log_loss
 
-from lifecycle.dataset import DatasetSpec, load_spec, model_frame, read_source
+from lifecycle.dataset import DatasetSpec, load_spec, read_source
 from lifecycle.prediction_log import read_predictions
-from lifecycle.serving import process
 from lifecycle.serving.client import ServiceClient, records_from_frame
 from tests.helpers.clone import clone_with_params, registered_champion, set_params, sh
-from tests.helpers.registry import state_env
+from tests.helpers.registry import clone_champion_proba
+from tests.helpers.serving import serve_clone
 from tests.helpers.tickets import MODEL, TICKETS_SHRUNKEN, deep_merge
 
 pytestmark = pytest.mark.slow
@@ -121,29 +121,12 @@ def served(
     when = source["event_time"]
     rows = source[(when >= SERVED[0]) & (when < SERVED[1])].reset_index(drop=True)
     records = records_from_frame(rows, spec)
-    env = {
-        "LIFECYCLE_STATE_DIR": str(repo / "state"),
-        "MLFLOW_TRACKING_URI": "",  # empty: the clone's own SQLite store
-        "LIFECYCLE_PREDICTION_LOG": str(tmp / "predictions.sqlite"),
-        "LIFECYCLE_RELOAD_SECONDS": "0",
-        "BENTOML_HOME": str(tmp / "bentoml"),
-    }
-    server = process.start(repo, tmp / "server.out", env)
+    server = serve_clone(repo, tmp)
     try:
         answers, refused = send(server.url, records, bad_requests(records[0]))
     finally:
         assert server.stop() == 0, server.text()[-3000:]  # SIGTERM: the log is flushed
     yield Served(repo, spec, rows, answers, refused, tmp / "predictions.sqlite")
-
-
-def champion_proba(served: Served) -> np.ndarray:
-    """The registry champion, loaded in this process, on the rows that were sent."""
-    from lifecycle.tracking import configure, load_model
-
-    with state_env(served.repo / "state") as settings:
-        configure(settings)
-        model = load_model(f"models:/{MODEL}@champion")
-    return np.asarray(model.predict_proba(model_frame(served.rows, served.spec)))[:, 1]
 
 
 def test_answers_are_the_champions_on_text_gaps_and_unseen_teams(served: Served) -> None:
@@ -152,7 +135,8 @@ def test_answers_are_the_champions_on_text_gaps_and_unseen_teams(served: Served)
     assert rows["product"].isna().any() and rows["customer_tenure_days"].isna().any()
     assert "payments" in set(rows["team"])  # never seen in training: its "other" column
     proba = np.array([a["probabilities"]["1"] for a in answers])
-    np.testing.assert_allclose(proba, champion_proba(served), rtol=1e-12)
+    champion = clone_champion_proba(served.repo, MODEL, rows, served.spec)
+    np.testing.assert_allclose(proba, champion, rtol=1e-12)
 
 
 def test_bad_records_are_refused_naming_the_field(served: Served) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from lifecycle.columns import EVENT_TIME, Column, Kind, Strict, TimeSpec
 from lifecycle.tasks import Task
@@ -27,8 +27,9 @@ class DatasetSpec(Strict):
     time: TimeSpec
     # What makes a row unique, and what labels are joined on: column names, or [event_time]
     # for "one row per event time".
-    key: list[str] = []  # required in effect: _check_key says what to write when it is missing
-    leaky: list[str] = []
+    # Required in effect: _check_key says what to write when it is missing or empty.
+    key: list[str] = Field(default_factory=list)
+    leaky: list[str] = Field(default_factory=list)
     columns: dict[str, Column]
 
     @model_validator(mode="after")
@@ -70,7 +71,9 @@ class DatasetSpec(Strict):
             raise ValueError(f"`{EVENT_TIME}` is a key on its own ([{EVENT_TIME}]) or not at all")
         odd = [c for c in keys if self.columns[c].dtype not in ("int", "str", "date")]
         if odd:
-            raise ValueError(f"key columns must be int, str or date (a time: [{EVENT_TIME}]): {odd}")
+            raise ValueError(
+                f"key columns must be int, str or date (for a time: [{EVENT_TIME}]): {odd}"
+            )
         nullable = [c for c in keys if self.columns[c].nullable]
         if nullable:
             raise ValueError(f"key columns cannot be nullable (max_missing > 0): {nullable}")
@@ -84,7 +87,9 @@ class DatasetSpec(Strict):
                 "trained or judged on; drop such rows from the source (set max_missing: 0)"
             )
         if col.dtype not in ("int", "float"):
-            raise ValueError(f"the target `{self.target}` is a {col.dtype}; it must be int or float")
+            raise ValueError(
+                f"the target `{self.target}` is a {col.dtype}; it must be int or float"
+            )
         if self.task == "classification" and (col.dtype != "int" or col.values != [0, 1]):
             raise ValueError(
                 f"a classification target must be declared `dtype: int, values: [0, 1]` "
@@ -194,11 +199,15 @@ def _no_time_message(path: Path, frame: pd.DataFrame, spec: DatasetSpec) -> str:
     if spec.time.timestamp is not None:
         has_offset = bool(pd.Series([example]).str.contains(_OFFSET, regex=True).iloc[0])
         if has_offset and spec.time.zone is None:
-            return (f"{path}: `{name}` values carry a UTC offset (first value {example!r}) but "
-                    "the definition sets no `time.zone`; add e.g. `zone: UTC` under `time:`")  # fmt: skip
+            return (
+                f"{path}: `{name}` values carry a UTC offset (first value {example!r}) but "
+                "the definition sets no `time.zone`; add e.g. `zone: UTC` under `time:`"
+            )
         if not has_offset and spec.time.zone is not None:
-            return (f"{path}: `{name}` values have no UTC offset (first value {example!r}) but "
-                    f"`time.zone` is {spec.time.zone!r}; remove `zone` for local times")  # fmt: skip
+            return (
+                f"{path}: `{name}` values have no UTC offset (first value {example!r}) but "
+                f"`time.zone` is {spec.time.zone!r}; remove `zone` for local times"
+            )
     return (
         f"{path}: no value of the time column `{name}` parses as a date or time "
         f"(first value {example!r}); fix `time:` in the dataset definition or the column"

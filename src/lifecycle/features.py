@@ -147,6 +147,4 @@ def build_features(spec: DatasetSpec) -> ColumnTransformer:
         ("open_text", OpenCategories(), open_text),
     ]
     # Empty groups are left out, so a table without gaps or text builds what it always built.
-    return ColumnTransformer(
-        [part for part in parts if part[2]], verbose_feature_names_out=True
-    )
+    return ColumnTransformer([part for part in parts if part[2]], verbose_feature_names_out=True)

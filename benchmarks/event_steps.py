@@ -23,13 +23,14 @@ import pandas as pd
 import yaml
 
 from benchmarks.event_report import Step
-from lifecycle.dataset import EVENT_TIME, DatasetSpec, load_spec, read_source
+from lifecycle.dataset import EVENT_TIME, DatasetSpec, load_spec
 from lifecycle.entry import StageFailed
 from lifecycle.files import read_frame, write_frame
 from lifecycle.monitoring.publish import LATEST
 from lifecycle.params import load_params
 from lifecycle.project_copy import commit_all, fresh_copy
 from lifecycle.settings import TELEMETRY_OFF
+from lifecycle.source import read_source
 
 GENERATOR = "tests/datasets/make_tickets.py"  # writes the tickets table, bigger on request
 

@@ -23,10 +23,11 @@ from typing import Any
 
 from benchmarks.event_report import BIG, SHIPPED, Step, events_result, table_lines
 from benchmarks.event_steps import TableCase, measure_table, timed_command
-from lifecycle.dataset import load_spec, read_source
+from lifecycle.dataset import load_spec
 from lifecycle.entry import run
 from lifecycle.files import write_json
 from lifecycle.params import load_params
+from lifecycle.source import read_source
 
 TICKETS = "tests/datasets/tickets.yaml"  # the shipped event-level table, 18,856 rows
 WIDE = "benchmarks/tickets_wide.yaml"  # its big, wide variant, generated in the copy

@@ -23,7 +23,6 @@ from typing import Any
 
 import pandas as pd
 
-from lifecycle.dataset import read_source
 from lifecycle.entry import Context, StageFailed
 from lifecycle.monitoring.drift import run_report, summarize
 from lifecycle.monitoring.feedback import deliver_from_source
@@ -39,6 +38,7 @@ from lifecycle.monitoring.publish import publish_window
 from lifecycle.monitoring.simulate import load_served, period_rows, replay, resample
 from lifecycle.monitoring.summary import MonitorSummary
 from lifecycle.monitoring.window import Window
+from lifecycle.source import read_source
 from lifecycle.tracking import configure
 
 

@@ -23,12 +23,13 @@ from threadpoolctl import threadpool_limits
 from benchmarks.hey import HEY_MISSING, hey_installed
 from benchmarks.serving_contenders import BATCH_CLIENTS, contenders, in_process, measure
 from benchmarks.serving_report import TARGETS, doc_head, markdown, ratios, verdicts
-from lifecycle.dataset import model_frame, read_source
+from lifecycle.dataset import model_frame
 from lifecycle.entry import StageFailed, run
 from lifecycle.registry import current
 from lifecycle.serving.client import records_from_frame
 from lifecycle.serving.runtime import ServiceConfig, service_config
 from lifecycle.settings import TELEMETRY_OFF, Settings, get_settings, quiet_telemetry
+from lifecycle.source import read_source
 from lifecycle.tracking import configure, load_model
 
 

@@ -8,10 +8,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from lifecycle.dataset import read_source
 from lifecycle.entry import context, run
 from lifecycle.monitoring.feedback import deliver_from_source
 from lifecycle.monitoring.window import add_window_args, window_arg
+from lifecycle.source import read_source
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,10 +7,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from lifecycle.dataset import read_source
 from lifecycle.entry import StageFailed, context, run
 from lifecycle.monitoring.simulate import load_served, period_rows, replay, resample
 from lifecycle.monitoring.window import add_window_args, window_arg
+from lifecycle.source import read_source
 from lifecycle.tracking import configure
 
 

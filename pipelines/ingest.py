@@ -3,9 +3,9 @@
 import argparse
 import sys
 
-from lifecycle.dataset import read_source
 from lifecycle.entry import context, run
 from lifecycle.files import write_frame
+from lifecycle.source import read_source
 from lifecycle.stages.ingest import arrived
 
 

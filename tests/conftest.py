@@ -10,9 +10,10 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 
-from lifecycle.dataset import DatasetSpec, load_spec, read_source
+from lifecycle.dataset import DatasetSpec, load_spec
 from lifecycle.params import Params
 from lifecycle.settings import quiet_telemetry
+from lifecycle.source import read_source
 from lifecycle.stages.ingest import arrived
 from lifecycle.stages.split import Splits, split_by_time
 from tests.helpers.params import CLASSIFICATION, ROOT, make_params

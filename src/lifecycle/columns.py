@@ -65,13 +65,18 @@ class Column(Strict):
         return self
 
     def _check_values(self) -> None:
+        if self.unseen is not None and self.dtype != "str":
+            raise ValueError(f"`unseen` applies to text (dtype: str) columns, not {self.dtype}")
         if self.values is None:
             return
         wanted = {"int": int, "str": str}.get(self.dtype)
         if wanted is None:
             raise ValueError(f"`values` apply to int and str columns, not {self.dtype}")
         if not self.values or not all(type(v) is wanted for v in self.values):
-            raise ValueError(f"`values` of a {self.dtype} column must be a list of {self.dtype}s")
+            raise ValueError(
+                f"`values` of a {self.dtype} column must be a list of {self.dtype}s (YAML reads "
+                "yes, no, on, off as bools and 001 as a number: quote them, e.g. ['yes', 'no'])"
+            )
         if self.unseen is not None:
             raise ValueError(
                 "`unseen` is for open-vocabulary text (no `values`); with `values` the set is "
@@ -84,6 +89,11 @@ class Column(Strict):
         if self.kind not in KINDS[self.dtype]:
             allowed = ", ".join(KINDS[self.dtype]) or "none: use it as the event time instead"
             raise ValueError(f"a {self.dtype} feature cannot be kind {self.kind} ({allowed})")
+        if self.kind == "categorical" and self.dtype == "int" and self.values is None:
+            raise ValueError(
+                "an int categorical feature needs its `values` (the codes it may take); for an "
+                "open set of labels, declare it `dtype: str` with `unseen: other | refuse`"
+            )
         if self.dtype == "str" and self.values is None and self.unseen is None:
             raise ValueError(
                 "a text feature needs `values: [...]` (a closed set) or `unseen: other | refuse` "

@@ -1,8 +1,11 @@
-"""The dataset definition: a typed view of `data/datasets/*.yaml`, plus reading the source."""
+"""The dataset definition: a typed view of `data/datasets/*.yaml`, the model's input frame and
+the row key (reading the source table is lifecycle.source)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import zoneinfo
 from pathlib import Path
 
 import pandas as pd
@@ -11,10 +14,6 @@ from pydantic import Field, model_validator
 
 from lifecycle.columns import EVENT_TIME, Column, Kind, Strict, TimeSpec
 from lifecycle.tasks import Task
-
-# Spellings a bool column may use in the source (read as text, so nothing is guessed).
-BOOL_TEXT = {"true": True, "false": False, "1": True, "0": False}
-_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"  # a timestamp that ends in a UTC offset
 
 
 class DatasetSpec(Strict):
@@ -36,7 +35,7 @@ class DatasetSpec(Strict):
     def _check(self) -> DatasetSpec:
         if EVENT_TIME in self.columns:
             raise ValueError(f"`{EVENT_TIME}` is built from `time:`; no column may be named so")
-        keys = [c for c in self.key if c != EVENT_TIME]
+        keys = [c for c in self.key if c != EVENT_TIME]  # checked before key_columns can be
         missing = [c for c in [self.target, *self.time.columns, *self.leaky, *keys]
                    if c not in self.columns]  # fmt: skip
         if missing:
@@ -73,6 +72,12 @@ class DatasetSpec(Strict):
         if odd:
             raise ValueError(
                 f"key columns must be int, str or date (for a time: [{EVENT_TIME}]): {odd}"
+            )
+        if self.keyed_by_time and _has_summer_time(self.time.zone):
+            raise ValueError(
+                f"key [{EVENT_TIME}] with `time.zone: {self.time.zone}`: when clocks go back, two "
+                "different instants share one local time, so the key cannot be unique; key the "
+                "rows by their own id, or read the times in a zone without summer time (UTC)"
             )
         nullable = [c for c in keys if self.columns[c].nullable]
         if nullable:
@@ -122,96 +127,20 @@ class DatasetSpec(Strict):
         return [] if self.keyed_by_time else list(self.key)
 
 
+def _has_summer_time(zone: str | None) -> bool:
+    """True when the zone's UTC offset changes over the year (local times repeat in autumn)."""
+    if zone is None:
+        return False
+    tz = zoneinfo.ZoneInfo(zone)
+    offsets = {dt.datetime(2024, month, 1, tzinfo=tz).utcoffset() for month in (1, 7)}
+    return len(offsets) > 1
+
+
 def load_spec(path: str | Path) -> DatasetSpec:
     """Read and validate a dataset definition file."""
     with open(path) as fh:
         raw = yaml.safe_load(fh)
     return DatasetSpec.model_validate(raw)
-
-
-def parse_timestamps(text: pd.Series, zone: str | None) -> pd.Series:
-    """Timestamps as naive wall-clock times; NaT where a value breaks the zone rule or is no time.
-
-    With a zone, every value must carry a UTC offset and is converted to that zone; without
-    one, no value may carry an offset. A mix of both is a data error, never guessed around.
-    """
-    raw = text.astype("string").str.strip()
-    offset = raw.str.contains(_OFFSET, regex=True, na=False)
-    if zone is None:
-        return pd.to_datetime(raw.where(~offset), errors="coerce", format="mixed")
-    aware = pd.to_datetime(raw.where(offset), errors="coerce", format="mixed", utc=True)
-    return aware.dt.tz_convert(zone).dt.tz_localize(None)
-
-
-def event_time(frame: pd.DataFrame, spec: DatasetSpec) -> pd.Series:
-    """Build the event time from the time columns; values that do not parse become NaT."""
-    if spec.time.timestamp is not None:
-        return parse_timestamps(frame[spec.time.timestamp], spec.time.zone).rename(EVENT_TIME)
-    when = pd.to_datetime(frame[spec.time.date], errors="coerce", format="mixed")
-    if spec.time.hour:
-        hours = pd.to_numeric(frame[spec.time.hour], errors="coerce")
-        when = when + pd.to_timedelta(hours, unit="h")
-    return when.rename(EVENT_TIME)
-
-
-class SourceError(ValueError):
-    """The source table cannot be read as the dataset definition says (e.g. no time column)."""
-
-
-def _text_columns(spec: DatasetSpec) -> dict[str, type]:
-    """Columns read as text, so that codes like '007' or 'True' are not guessed into numbers."""
-    text = ("str", "bool", "date", "timestamp")
-    return {name: str for name, col in spec.columns.items() if col.dtype in text}
-
-
-def _bools(frame: pd.DataFrame, spec: DatasetSpec) -> None:
-    """Turn the accepted spellings of bool columns into True/False; others stay for validate."""
-    for name, col in spec.columns.items():
-        if col.dtype == "bool" and name in frame:
-            lowered = frame[name].str.strip().str.lower()
-            frame[name] = frame[name].where(~lowered.isin(BOOL_TEXT), lowered.map(BOOL_TEXT))
-
-
-def read_source(spec: DatasetSpec, root: Path = Path(".")) -> pd.DataFrame:
-    """Read the source table as it is on disk, with an added event-time column.
-
-    Without a usable time there is nothing to split or validate, so a missing time column, or
-    one where no value parses, stops here. Single bad rows are kept for validation to report.
-    """
-    path = root / spec.source
-    frame = pd.read_csv(path, dtype=_text_columns(spec))
-    missing = [c for c in spec.time.columns if c not in frame.columns]
-    if missing:
-        raise SourceError(
-            f"{path} has no column {missing}, named under `time:` in the dataset definition; "
-            f"columns found: {list(frame.columns)}"
-        )
-    _bools(frame, spec)
-    frame[EVENT_TIME] = event_time(frame, spec)
-    if len(frame) and frame[EVENT_TIME].isna().all():
-        raise SourceError(_no_time_message(path, frame, spec))
-    return frame
-
-
-def _no_time_message(path: Path, frame: pd.DataFrame, spec: DatasetSpec) -> str:
-    name = spec.time.columns[0]
-    example = str(frame[name].iloc[0])
-    if spec.time.timestamp is not None:
-        has_offset = bool(pd.Series([example]).str.contains(_OFFSET, regex=True).iloc[0])
-        if has_offset and spec.time.zone is None:
-            return (
-                f"{path}: `{name}` values carry a UTC offset (first value {example!r}) but "
-                "the definition sets no `time.zone`; add e.g. `zone: UTC` under `time:`"
-            )
-        if not has_offset and spec.time.zone is not None:
-            return (
-                f"{path}: `{name}` values have no UTC offset (first value {example!r}) but "
-                f"`time.zone` is {spec.time.zone!r}; remove `zone` for local times"
-            )
-    return (
-        f"{path}: no value of the time column `{name}` parses as a date or time "
-        f"(first value {example!r}); fix `time:` in the dataset definition or the column"
-    )
 
 
 def model_frame(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from lifecycle.dataset import DatasetSpec, SourceError, load_spec
+from lifecycle.dataset import DatasetSpec, load_spec
 from lifecycle.params import Params, ParamsError, check_params_task, load_params
 from lifecycle.settings import Settings, get_settings, quiet_telemetry
+from lifecycle.source import SourceError
 
 
 class StageFailed(RuntimeError):

@@ -12,7 +12,8 @@ import yaml
 from benchmarks.event_report import BIG, SHIPPED, Step, events_result, table_lines
 from benchmarks.event_steps import GENERATOR, merged
 from benchmarks.event_table import TICKETS, WIDE
-from lifecycle.dataset import load_spec, read_source
+from lifecycle.dataset import load_spec
+from lifecycle.source import read_source
 from lifecycle.stages.validate import validate
 from tests.helpers.params import ROOT
 

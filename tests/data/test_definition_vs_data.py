@@ -5,7 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lifecycle.dataset import DatasetSpec, SourceError, read_source
+from lifecycle.dataset import DatasetSpec
+from lifecycle.source import SourceError, read_source
 from lifecycle.stages.split import NotEnoughData, Splits, check_classes
 from lifecycle.stages.validate import validate
 

@@ -6,7 +6,8 @@ import types
 import pandas as pd
 import pytest
 
-from lifecycle.dataset import DatasetSpec, load_spec, read_source
+from lifecycle.dataset import DatasetSpec, load_spec
+from lifecycle.source import read_source
 from lifecycle.stages.validate import validate
 from tests.helpers.params import ROOT
 

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lifecycle.dataset import DatasetSpec, event_time
+from lifecycle.dataset import DatasetSpec
+from lifecycle.source import event_time
 from lifecycle.stages.validate import ValidationReport, validate
 from tests.helpers.params import ROOT
 

@@ -13,7 +13,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from lifecycle.dataset import DatasetSpec, SourceError, event_time, load_spec, read_source
+from lifecycle.dataset import DatasetSpec, load_spec
+from lifecycle.source import SourceError, event_time, read_source
 from lifecycle.stages.validate import validate
 from tests.helpers.params import ROOT
 from tests.helpers.tickets import DATASET

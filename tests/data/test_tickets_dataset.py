@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from pandas.api.typing import DataFrameGroupBy
 
-from lifecycle.dataset import DatasetSpec, load_spec, read_source
+from lifecycle.dataset import DatasetSpec, load_spec
+from lifecycle.source import read_source
 from lifecycle.stages.validate import validate
 from tests.helpers.params import ROOT
 from tests.helpers.tickets import DATASET

@@ -30,8 +30,9 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.pipeline import Pipeline
 
-from lifecycle.dataset import DatasetSpec, model_frame, read_source
+from lifecycle.dataset import DatasetSpec, model_frame
 from lifecycle.features import build_features
+from lifecycle.source import read_source
 from tests.helpers.params import deep_merge
 
 SHOPS = ["bistro", "burger-bar", "dumpling-house", "green-bowl", "pizza-nova", "taqueria"]

@@ -12,7 +12,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
 from sklearn.pipeline import Pipeline
 
-from lifecycle.dataset import EVENT_TIME, DatasetSpec, load_spec, model_frame, read_source
+from lifecycle.dataset import EVENT_TIME, DatasetSpec, load_spec, model_frame
 from lifecycle.features import build_features
 from lifecycle.monitoring.drift import ClassQuality, run_report, summarize
 from lifecycle.monitoring.frames import (
@@ -25,6 +25,7 @@ from lifecycle.monitoring.frames import (
 from lifecycle.monitoring.performance import error_increase
 from lifecycle.params import Params
 from lifecycle.predictions import check_model_task, predict_outputs
+from lifecycle.source import read_source
 from tests.helpers.params import ROOT
 
 

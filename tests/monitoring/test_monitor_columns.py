@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lifecycle.dataset import DatasetSpec, model_frame, read_source
+from lifecycle.dataset import DatasetSpec, model_frame
 from lifecycle.monitoring.drift import run_report, summarize
 from lifecycle.monitoring.frames import (
     HOUR,
@@ -21,6 +21,7 @@ from lifecycle.monitoring.frames import (
     schema_problems,
 )
 from lifecycle.params import Params
+from lifecycle.source import read_source
 from tests.helpers.drifting_orders import orders, orders_spec, write_orders
 
 

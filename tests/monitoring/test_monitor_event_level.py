@@ -17,7 +17,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.metrics import log_loss
 from sklearn.pipeline import Pipeline
 
-from lifecycle.dataset import DatasetSpec, model_frame, read_source
+from lifecycle.dataset import DatasetSpec, model_frame
 from lifecycle.features import build_features
 from lifecycle.monitoring import monitor as monitor_module
 from lifecycle.monitoring.feedback import deliver_from_source
@@ -31,6 +31,7 @@ from lifecycle.monitoring.window import Window, make_window
 from lifecycle.prediction_log import read_predictions
 from lifecycle.predictions import model_classes, predict_outputs
 from lifecycle.settings import Settings
+from lifecycle.source import read_source
 from tests.helpers.drifting_orders import orders, orders_spec, write_orders
 from tests.helpers.params import make_params
 

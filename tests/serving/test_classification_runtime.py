@@ -17,7 +17,7 @@ from pydantic import TypeAdapter
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.pipeline import Pipeline
 
-from lifecycle.dataset import DatasetSpec, model_frame, read_source
+from lifecycle.dataset import DatasetSpec, model_frame
 from lifecycle.features import build_features
 from lifecycle.prediction_log import read_predictions
 from lifecycle.predictions import check_model_task
@@ -27,6 +27,7 @@ from lifecycle.serving.fastpath import compile_model
 from lifecycle.serving.runtime import Runtime
 from lifecycle.serving.schemas import ModelInfo, record_model, records_type
 from lifecycle.settings import Settings
+from lifecycle.source import read_source
 
 INFO = ModelInfo(
     name="late-hours",

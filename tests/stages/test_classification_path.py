@@ -15,9 +15,10 @@ import pandas as pd
 import pytest
 from sklearn.metrics import log_loss, roc_auc_score
 
-from lifecycle.dataset import DatasetSpec, load_spec, read_source
+from lifecycle.dataset import DatasetSpec, load_spec
 from lifecycle.prediction_log import read_predictions
 from lifecycle.serving.client import ServiceClient, records_from_frame
+from lifecycle.source import read_source
 from tests.helpers.clone import clone_with_params, registered_champion, set_params, sh
 from tests.helpers.params import CLASSIFICATION, deep_merge
 from tests.helpers.registry import clone_champion_proba

@@ -9,9 +9,10 @@ import pytest
 from sklearn.pipeline import Pipeline
 
 from lifecycle.columns import Column
-from lifecycle.dataset import DatasetSpec, load_spec, model_frame, read_source
+from lifecycle.dataset import DatasetSpec, load_spec, model_frame
 from lifecycle.metrics import MAX_SLICES, MISSING, OTHER, slice_values
 from lifecycle.params import Params
+from lifecycle.source import read_source
 from lifecycle.stages.evaluate import evaluate, importance
 from lifecycle.stages.ingest import arrived
 from lifecycle.stages.split import Splits, split_by_time

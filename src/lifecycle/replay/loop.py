@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 from tqdm.auto import tqdm
 
-from lifecycle.dataset import EVENT_TIME, DatasetSpec, load_spec, read_source
+from lifecycle.dataset import EVENT_TIME, DatasetSpec, load_spec
 from lifecycle.params import Params, ReplayParams, load_params
 from lifecycle.pipeline_paths import pipeline_paths
 from lifecycle.predictions import predict_frame
@@ -30,6 +30,7 @@ from lifecycle.replay.traffic import Traffic, send_month
 from lifecycle.replay.workrepo import WorkRepo
 from lifecycle.serving.process import Server
 from lifecycle.settings import Settings
+from lifecycle.source import read_source
 from lifecycle.tracking import configure, load_model
 
 

@@ -11,7 +11,8 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from lifecycle.columns import EVENT_TIME, Column
-from lifecycle.dataset import BOOL_TEXT, DatasetSpec, parse_timestamps
+from lifecycle.dataset import DatasetSpec, row_keys
+from lifecycle.source import BOOL_TEXT, parse_timestamps
 
 MAX_EXAMPLES = 5  # example rows per failed rule in the report
 LEAK_CORRELATION = 0.95  # a feature this correlated with the target is almost surely a leak
@@ -21,10 +22,18 @@ def _checks(col: Column) -> list[pa.Check]:
     checks = []
     if col.values is not None:
         checks.append(pa.Check.isin(col.values, error=f"value in {col.values}"))
+    # As numbers: a column with gaps has no dtype check, and text in it must fail the rule by
+    # name (pandas would raise "Invalid comparison" inside pandera instead).
     if col.min is not None:
-        checks.append(pa.Check.ge(col.min, error=f">= {col.min}"))
+        low = col.min
+        checks.append(
+            pa.Check(lambda s: pd.to_numeric(s, errors="coerce") >= low, error=f">= {low}")
+        )
     if col.max is not None:
-        checks.append(pa.Check.le(col.max, error=f"<= {col.max}"))
+        high = col.max
+        checks.append(
+            pa.Check(lambda s: pd.to_numeric(s, errors="coerce") <= high, error=f"<= {high}")
+        )
     return checks
 
 
@@ -179,7 +188,8 @@ def _key_failures(frame: pd.DataFrame, spec: DatasetSpec) -> list[Failure]:
     keys = spec.key_columns
     if not keys or not set(keys) <= set(frame.columns):
         return []  # keyed by event time: pandera's uniqueness check on event_time reports it
-    twice = frame.duplicated(subset=keys, keep=False)
+    # On the key text the log and the label store use: 2024-1-1 and 2024-01-01 are one key.
+    twice = row_keys(frame, spec).duplicated(keep=False)
     if not twice.any():
         return []
     rule = f"unique row key (key: {keys})"

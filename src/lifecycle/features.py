@@ -126,7 +126,8 @@ def build_features(spec: DatasetSpec) -> ColumnTransformer:
 
     Gaps (nullable columns) are imputed here, inside the model, so training and serving cannot
     disagree: the median (numbers) or the most frequent value (flags), plus a "was missing"
-    indicator column. Text gets one-hot columns like integer categories.
+    indicator column for each column that had gaps in training. Text gets one-hot columns like
+    integer categories.
     """
     numeric, numeric_gaps = _split(spec, "numeric")
     binary, binary_gaps = _split(spec, "binary")

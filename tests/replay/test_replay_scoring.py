@@ -67,7 +67,7 @@ def test_a_higher_is_better_headline_is_a_gain_in_its_own_terms() -> None:
     assert record["metric"] == "roc_auc" and record["roc_auc_gain"] == 0.15
     assert "error_saved" not in record and record["served_log_loss"] == 0.3
     assert headline_summary(h) == (
-        "served ROC AUC 0.875 vs never retrained 0.725; "
+        "served ROC AUC 0.8750 vs never retrained 0.7250; "
         "ROC AUC +0.1500 (shortfall from a perfect 1 54.5 % smaller)"
     )
 

@@ -15,8 +15,9 @@ def _fmt(value: float | None, places: int = 1) -> str:
     return "–" if value is None else f"{value:.{places}f}"
 
 
-def _show(value: float | None) -> str:
-    return "–" if value is None else str(value)
+def _show(value: float | None, metric: str) -> str:
+    """A headline score with its metric's decimals (0.7930, not 0.793, next to 0.7921)."""
+    return _fmt(value, digits(metric))
 
 
 def _saved(h: Headline) -> str:
@@ -48,16 +49,16 @@ def headline_summary(h: Headline) -> str:
     """One line for the console: served vs never retrained, and the change."""
     m = h.metric
     return (
-        f"served {metric_label(m)} {_show(h.served[m])} vs never retrained "
-        f"{_show(h.counterfactual[m])}; {change_sentence(h)}"
+        f"served {metric_label(m)} {_show(h.served[m], m)} vs never retrained "
+        f"{_show(h.counterfactual[m], m)}; {change_sentence(h)}"
     )
 
 
 def headline_lines(h: Headline) -> list[str]:
     """The headline's score bullets: every metric, then the change in the headline metric."""
     lines = [
-        f"- {metric_label(m)} of served predictions: **{_show(h.served[m])}** vs never "
-        f"retraining: **{_show(h.counterfactual[m])}**"
+        f"- {metric_label(m)} of served predictions: **{_show(h.served[m], m)}** vs never "
+        f"retraining: **{_show(h.counterfactual[m], m)}**"
         for m in h.served
     ]
     label = metric_label(h.metric)

@@ -167,9 +167,16 @@ def row_keys(frame: pd.DataFrame, spec: DatasetSpec) -> pd.Series:
     if spec.keyed_by_time:
         return frame[EVENT_TIME].dt.strftime("%Y-%m-%dT%H:%M:%S").rename("row_key")
     parts = frame[spec.key_columns].astype(object)
-    for name in spec.key_columns:  # dates as ISO text, as a client's JSON date is read back
-        if spec.columns[name].dtype == "date":
+    for name in spec.key_columns:  # as a client's JSON value is read back by the service
+        dtype = spec.columns[name].dtype
+        if dtype == "date":  # ISO text, whatever the CSV wrote
             days = pd.to_datetime(frame[name], errors="coerce", format="mixed")
             parts[name] = days.dt.strftime("%Y-%m-%d").astype(object)
-    texts = [key_text(tuple(row)) for row in parts.itertuples(index=False)]
+        elif dtype == "int":  # one blank cell makes pandas read the column as floats: 12, not 12.0
+            whole = pd.to_numeric(frame[name], errors="coerce").astype("Int64")
+            parts[name] = whole.astype(object).where(whole.notna(), None)
+    texts = [  # a row missing part of its key has none (such a row fails validate anyway)
+        None if any(pd.isna(v) for v in row) else key_text(tuple(row))
+        for row in parts.itertuples(index=False)
+    ]
     return pd.Series(texts, index=frame.index, name="row_key", dtype=object)

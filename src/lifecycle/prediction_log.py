@@ -66,7 +66,6 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.executescript(_SCHEMA)
     for name, sql_type in _ADDED.items():
         _add_column(conn, name, sql_type)
-    conn.execute(f"CREATE INDEX IF NOT EXISTS {TABLE}_row_key ON {TABLE} (row_key)")
     return conn
 
 

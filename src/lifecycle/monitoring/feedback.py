@@ -37,13 +37,13 @@ _ISO = "%Y-%m-%dT%H:%M:%S"  # also the row key of a table keyed by event time
 def _connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=30)
-    if _keyed_by_time(conn):
+    if _needs_migration(conn):
         _migrate(conn)
     conn.executescript(_SCHEMA)
     return conn
 
 
-def _keyed_by_time(conn: sqlite3.Connection) -> bool:
+def _needs_migration(conn: sqlite3.Connection) -> bool:
     """True for a store of the first release: labels keyed by event time, no row_key column."""
     known = {row[1] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
     return bool(known) and ROW_KEY not in known
@@ -54,7 +54,7 @@ def _migrate(conn: sqlite3.Connection) -> None:
     is exactly the row key of a table keyed by event time, the only kind it could hold."""
     conn.execute("BEGIN IMMEDIATE")  # one process migrates; another waits, then finds it done
     try:
-        if _keyed_by_time(conn):
+        if _needs_migration(conn):
             old = f"{TABLE}_by_event_time"
             conn.execute(f"ALTER TABLE {TABLE} RENAME TO {old}")
             conn.execute(f"CREATE TABLE {TABLE} ({_COLUMNS})")

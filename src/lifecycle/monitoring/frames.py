@@ -9,6 +9,7 @@ import pandas as pd
 
 from lifecycle.columns import Column
 from lifecycle.dataset import EVENT_TIME, DatasetSpec
+from lifecycle.prediction_log import COLUMNS as LOG_COLUMNS
 
 HOUR = "event_hour"  # hour of day of the event time: the part of it that can drift in a window
 PREDICTION = "prediction"  # the model's output (a classifier's: P(positive)), log and reference
@@ -38,9 +39,12 @@ class Columns:
 def monitored_columns(spec: DatasetSpec) -> Columns:
     """Numeric features are numerical; binary (bool too) and categorical ones (text too), plus
     the hour, categorical."""
-    if {HOUR, PREDICTION, LABEL} & set(spec.columns):
+    # The log's own columns (row_key, model_version, ...) would overwrite a feature of the name.
+    taken = sorted(({HOUR, PREDICTION, LABEL} | set(LOG_COLUMNS)) & set(spec.columns))
+    if taken:
         raise ValueError(
-            f"the dataset defines '{HOUR}', '{PREDICTION}' or '{LABEL}', names monitoring uses"
+            f"the dataset defines {taken}: names monitoring and the prediction log use; rename "
+            "the column(s)"
         )
     categorical = [*spec.features_of("binary"), *spec.features_of("categorical"), HOUR]
     return Columns(numerical=spec.features_of("numeric"), categorical=categorical)

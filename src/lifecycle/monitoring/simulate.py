@@ -73,9 +73,11 @@ def logged_rows(
     """One LoggedPrediction per row; consecutive rows grouped into requests of that size.
     `keys` are the rows' keys as text (dataset.row_keys), None: sent without a key."""
     when = inputs[EVENT_TIME].dt.strftime("%Y-%m-%dT%H:%M:%S")
-    # the record as the model received it (event time + features; a gap is null, text a
-    # string), as the service logs it
-    records = inputs.assign(**{EVENT_TIME: when}).to_json(orient="records", lines=True)
+    # The record as the model received it (event time + features; a gap is null, text a
+    # string), as the service logs it; 15 digits (pandas writes 10 by default: 1e-12 reads 0.0).
+    records = inputs.assign(**{EVENT_TIME: when}).to_json(
+        orient="records", lines=True, double_precision=15
+    )
     lines, times = records.splitlines(), when.tolist()
     served_at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
     requests = [uuid.uuid4().hex for _ in range(-(-len(inputs) // rows_per_request))]

@@ -67,7 +67,8 @@ def records_from_frame(
         parts = _time_values(frame, spec)
     else:
         parts = {EVENT_TIME: frame[EVENT_TIME].dt.strftime("%Y-%m-%dT%H:%M:%S").tolist()}
-    for name in [*spec.features, *(c for c in spec.key_columns if c in frame)]:
+    keys = [c for c in spec.key_columns if c in frame and c not in spec.time.columns]
+    for name in [*spec.features, *keys]:  # a time column of the key comes with the time
         parts.setdefault(name, _json_values(frame[name], spec.columns[name]))
     names = list(parts)
     return [dict(zip(names, row, strict=True)) for row in zip(*parts.values(), strict=True)]

@@ -53,7 +53,11 @@ def value_type(col: Column) -> Any:
         return Literal[tuple(col.values)]
     # strict: "0.5" (a string) is a wrong type, not a number; dates still parse from ISO strings.
     strict = col.dtype != "date"
-    return Annotated[PYTHON_TYPES[col.dtype], Field(strict=strict, ge=col.min, le=col.max)]
+    # An empty string is no category: in the source an empty cell is a gap (send null).
+    shortest = 1 if col.dtype == "str" else None
+    return Annotated[
+        PYTHON_TYPES[col.dtype], Field(strict=strict, ge=col.min, le=col.max, min_length=shortest)
+    ]
 
 
 def feature_field(col: Column, check: Check | None = None) -> tuple[Any, Any]:

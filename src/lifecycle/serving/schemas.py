@@ -45,7 +45,9 @@ class RecordBase(BaseModel):
     event_time: NaiveDatetime | None = None  # EVENT_TIME; record_model() adds its description
     # From the dataset definition: the date (and hour) columns, or the timestamp column.
     time_parts: ClassVar[tuple[str, ...]]
-    key_parts: ClassVar[tuple[str, ...]] = ()  # the row-key columns a client may send
+    key_parts: ClassVar[tuple[str, ...]] = ()  # the row-key columns, in the definition's order
+    # The key columns that are not time columns (those come with the time): all or none sent.
+    id_parts: ClassVar[tuple[str, ...]] = ()
     keyed_by_time: ClassVar[bool] = False  # the row key is the event time
 
     # Stamped once per request by the request validator (see records_type): the batcher merges
@@ -61,7 +63,7 @@ class RecordBase(BaseModel):
         by_time = self.event_time is not None
         if not ((by_time and not given) or (not by_time and len(given) == len(self.time_parts))):
             self._time_error(given, by_time)  # the usual case skips it: this runs per record
-        if self.key_parts:
+        if self.id_parts:
             self._check_key()
         return self
 
@@ -78,12 +80,12 @@ class RecordBase(BaseModel):
         )
 
     def _check_key(self) -> None:
-        missing = [name for name in self.key_parts if getattr(self, name) is None]
-        if missing and len(missing) < len(self.key_parts):
+        missing = [name for name in self.id_parts if getattr(self, name) is None]
+        if missing and len(missing) < len(self.id_parts):
             raise PydanticCustomError(
                 "missing",
                 f"Field required: {', '.join(missing)} (the row key is "
-                f"{', '.join(self.key_parts)}: send all of it, or none)",
+                f"{', '.join(self.id_parts)}: send all of it, or none)",
             )
 
     def stamp(self) -> Stamp:
@@ -105,10 +107,17 @@ class RecordBase(BaseModel):
         """The record's row key as dataset.key_text writes it; None when none was sent."""
         if self.keyed_by_time:
             return self.when().isoformat()
-        values = tuple(getattr(self, name) for name in self.key_parts)
-        if not values or values[0] is None:  # all or nothing (checked above)
+        if self.id_parts and getattr(self, self.id_parts[0]) is None:  # all or none (checked)
             return None
-        return key_text(values)
+        return key_text(tuple(self._key_value(name) for name in self.key_parts))
+
+    def _key_value(self, name: str) -> object:
+        """One key part; a date or hour column of the key comes from the event time, however
+        the client sent it (event_time, or the date and hour columns)."""
+        if name not in self.time_parts:
+            return getattr(self, name)
+        moment = self.when()
+        return moment.date().isoformat() if name == self.time_parts[0] else moment.hour
 
 
 def record_model(spec: DatasetSpec, vocabulary: Vocabulary | None = None) -> type[RecordBase]:
@@ -130,6 +139,7 @@ def record_model(spec: DatasetSpec, vocabulary: Vocabulary | None = None) -> typ
     )
     model.time_parts = spec.time.columns
     model.key_parts = tuple(spec.key_columns)
+    model.id_parts = tuple(c for c in spec.key_columns if c not in spec.time.columns)
     model.keyed_by_time = spec.keyed_by_time
     return model
 

@@ -104,13 +104,7 @@ def read_labels(path: Path, window: Window) -> pd.Series:
 
 
 def logged_keys(frame: pd.DataFrame, spec: DatasetSpec) -> pd.Series:
-    """Each logged prediction's row key; None where the client sent no key.
-
-    Keyed by event time, the key is the logged event time itself (so logs written before
-    row_key existed, or with UTC offsets in event_time, join exactly as they always did).
-    """
-    if spec.keyed_by_time:
-        return pd.to_datetime(frame[EVENT_TIME]).dt.strftime(_ISO).astype(object)
+    """Each logged prediction's row key (a keyed table); None where the client sent no key."""
     if ROW_KEY not in frame.columns:  # a log written before row_key existed
         return pd.Series(None, index=frame.index, dtype=object)
     keys = frame[ROW_KEY].astype(object)
@@ -119,7 +113,10 @@ def logged_keys(frame: pd.DataFrame, spec: DatasetSpec) -> pd.Series:
 
 def attach_labels(frame: pd.DataFrame, labels: pd.Series, spec: DatasetSpec) -> pd.DataFrame:
     """A copy of the predictions with a `target` column: the label of each row's key (NaN when
-    it has not arrived, or the prediction has no row key)."""
+    it has not arrived, or the prediction has no row key).
+
+    Keyed by event time, the key is the logged event time itself, so logs written before
+    row_key existed, or with UTC offsets in event_time, join exactly as they always did."""
     out = frame.copy()
     if not len(labels):
         out[spec.target] = float("nan")
@@ -136,5 +133,5 @@ def attach_labels(frame: pd.DataFrame, labels: pd.Series, spec: DatasetSpec) -> 
 def unkeyed(frame: pd.DataFrame, spec: DatasetSpec) -> int:
     """Predictions logged without a row key: no label can ever be joined to them."""
     if spec.keyed_by_time:
-        return int(frame[EVENT_TIME].isna().sum())
+        return 0  # every row has an event time (monitoring refuses a window that has not)
     return int(logged_keys(frame, spec).isna().sum())

@@ -70,6 +70,15 @@ class TrainParams(_Strict):
     mlp: MlpParams
 
 
+class LiveGateParams(_Strict):
+    """The live stage of the gate: promotion waits for the challenger's shadow evidence."""
+
+    required: bool = False  # true: a challenger that passes the offline gate serves in shadow
+    # and is promoted only when its labelled shadow rows show it better (lifecycle.rollout)
+    min_rows: PositiveInt = 200  # labelled shadow rows needed before the live gate decides
+    confidence: float = Field(default=0.9, gt=0.5, lt=1)  # interval of the live error cut
+
+
 class GateParams(_Strict):
     """The promotion gate: absolute floors plus a margin over the current champion.
 
@@ -83,6 +92,11 @@ class GateParams(_Strict):
     min_r2: float | None = Field(default=None, le=1)
     min_roc_auc: float | None = Field(default=None, ge=0, le=1)
     max_log_loss: float | None = Field(default=None, gt=0)
+    # How sure the margin is: a day-block bootstrap interval of the error cut (lifecycle.evidence)
+    confidence: float = Field(default=0.9, gt=0.5, lt=1)
+    require_confident: bool = False  # also need the interval's lower end above 0 to promote
+    min_rows: PositiveInt = 1  # fewer paired test rows than this: refuse (too little evidence)
+    live: LiveGateParams = Field(default_factory=lambda: LiveGateParams())
 
     def floors(self) -> list[tuple[str, str, float]]:
         """The floors that are set, as (params key, metric, bound)."""
@@ -137,7 +151,7 @@ class ReplayParams(_Strict):
 
     start: dt.date
     end: dt.date
-    policy: Literal["drift", "scheduled", "never"]
+    policy: Literal["drift", "scheduled", "shadow", "never"]
     every_months: PositiveInt
     clients: PositiveInt
 
@@ -148,6 +162,25 @@ class ReplayParams(_Strict):
         if self.start >= self.end:
             raise ValueError(f"replay.start ({self.start}) must be before replay.end ({self.end})")
         return self
+
+
+class GuardrailParams(_Strict):
+    """When a canary rolls itself back (lifecycle.serving.rollout, lifecycle.rollout)."""
+
+    min_requests: PositiveInt = 100  # canary calls seen before error rate and latency are judged
+    max_error_rate: float = Field(default=0.02, ge=0, le=1)  # share of canary calls that raised
+    max_p99_ratio: float = Field(default=3.0, gt=1)  # canary p99 latency / champion p99 latency
+    # live error once labels are in: roll back when the canary's error exceeds the champion's
+    # by more than this fraction (confidently: the interval's upper end of the cut is below -it)
+    max_error_increase: float = Field(default=0.05, ge=0)
+
+
+class RolloutParams(_Strict):
+    """How a challenger meets live traffic before it may become champion."""
+
+    shadow: bool = False  # every request is also predicted by the challenger, off the answer
+    canary_share: float = Field(default=0.0, ge=0, le=1)  # share of client keys it answers
+    guardrails: GuardrailParams = Field(default_factory=lambda: GuardrailParams())
 
 
 class Params(_Strict):
@@ -161,6 +194,7 @@ class Params(_Strict):
     registry: RegistryParams
     monitor: MonitorParams
     replay: ReplayParams
+    rollout: RolloutParams = Field(default_factory=lambda: RolloutParams())
 
     @model_validator(mode="after")
     def _windows_fit(self) -> Params:

@@ -3,6 +3,10 @@
 One SQLite file (WAL mode, so monitoring can read while the service writes). The service puts
 rows on an in-memory queue and returns at once; a background thread writes them in batches
 and `close()` drains the queue, so a graceful shutdown loses nothing.
+
+Two tables: `predictions`, the answers clients got (`variant` champion or canary: which model
+answered), and `shadow_predictions`, what the challenger would have answered for the same
+records (rollout.shadow), joined to them by (request_id, row).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import operator
 import queue
 import sqlite3
 import threading
+from contextlib import closing
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -20,6 +25,8 @@ from pathlib import Path
 import pandas as pd
 
 TABLE = "predictions"
+SHADOW_TABLE = "shadow_predictions"
+VARIANTS = ("champion", "canary", "shadow")  # which role the model that made a row played
 log = logging.getLogger(__name__)
 
 
@@ -38,6 +45,23 @@ class LoggedPrediction:
     latency_ms: float
     predicted_label: int | None = None  # classification: the predicted class; None: regression
     row_key: str | None = None  # the record's row key as text (dataset.key_text); None: not sent
+    variant: str = "champion"  # champion | canary: which model answered (NULL in older logs)
+
+
+@dataclass(frozen=True)
+class ShadowPrediction:
+    """What the challenger predicted for a record the champion answered (never sent back)."""
+
+    request_id: str  # with `row`: the answered record in `predictions`
+    row: int
+    served_at: str
+    event_time: str
+    prediction: float
+    model_name: str
+    model_version: str
+    latency_ms: float  # the shadow model call itself, measured off the answer path
+    predicted_label: int | None = None
+    variant: str = "shadow"
 
 
 COLUMNS = [f.name for f in fields(LoggedPrediction)]
@@ -50,9 +74,18 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
     PRIMARY KEY (request_id, row)
 );
 CREATE INDEX IF NOT EXISTS {TABLE}_event_time ON {TABLE} (event_time);
+CREATE TABLE IF NOT EXISTS {SHADOW_TABLE} (
+    request_id TEXT NOT NULL, row INTEGER NOT NULL, served_at TEXT NOT NULL,
+    event_time TEXT NOT NULL, prediction REAL NOT NULL, model_name TEXT NOT NULL,
+    model_version TEXT NOT NULL, latency_ms REAL NOT NULL, predicted_label INTEGER,
+    variant TEXT NOT NULL,
+    PRIMARY KEY (request_id, row, model_version)
+);
+CREATE INDEX IF NOT EXISTS {SHADOW_TABLE}_event_time ON {SHADOW_TABLE} (event_time);
 """
+SHADOW_COLUMNS = [f.name for f in fields(ShadowPrediction)]
 # Columns added after the first release, with their SQL type: older logs gain them (empty).
-_ADDED = {"predicted_label": "INTEGER", "row_key": "TEXT"}
+_ADDED = {"predicted_label": "INTEGER", "row_key": "TEXT", "variant": "TEXT"}
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -83,17 +116,31 @@ def _add_column(conn: sqlite3.Connection, name: str, sql_type: str) -> None:
                 raise
 
 
-def write_rows(conn: sqlite3.Connection, rows: Sequence[LoggedPrediction]) -> None:
-    """Insert rows in one transaction."""
-    marks = ", ".join("?" * len(COLUMNS))
+Row = LoggedPrediction | ShadowPrediction
+
+
+def write_rows(conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
+    """Insert rows in one transaction (each into its table: answered or shadow)."""
+    answered = [r for r in rows if isinstance(r, LoggedPrediction)]
+    shadow = [r for r in rows if isinstance(r, ShadowPrediction)]
+    with conn:
+        for table, columns, group in (
+            (TABLE, COLUMNS, answered),
+            (SHADOW_TABLE, SHADOW_COLUMNS, shadow),
+        ):
+            if group:
+                _insert(conn, table, columns, group)
+
+
+def _insert(conn: sqlite3.Connection, table: str, columns: list[str], rows: Sequence[Row]) -> None:
+    marks = ", ".join("?" * len(columns))
     # attrgetter, not dataclasses.astuple: astuple deep-copies every field (~80x slower), and
     # this runs on the service's writer thread for every row served.
-    as_tuple = operator.attrgetter(*COLUMNS)
-    with conn:
-        conn.executemany(
-            f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({marks})",
-            [as_tuple(r) for r in rows],
-        )
+    as_tuple = operator.attrgetter(*columns)
+    conn.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
+        [as_tuple(r) for r in rows],
+    )
 
 
 class PredictionLog:
@@ -103,12 +150,12 @@ class PredictionLog:
         self.path = path
         self._conn = connect(path)
         # One item per append() (a whole request's rows), not per row: a queue put costs ~2 us.
-        self._queue: queue.Queue[list[LoggedPrediction] | None] = queue.Queue()
+        self._queue: queue.Queue[list[Row] | None] = queue.Queue()
         self._batch_size, self._flush_seconds = batch_size, flush_seconds
         self._thread = threading.Thread(target=self._drain, name="prediction-log", daemon=True)
         self._thread.start()
 
-    def append(self, rows: Iterable[LoggedPrediction]) -> None:
+    def append(self, rows: Iterable[Row]) -> None:
         """Queue rows for writing (cheap: safe to call on the request path)."""
         batch = list(rows)
         if batch:
@@ -122,16 +169,16 @@ class PredictionLog:
             if closing:
                 return
 
-    def _write(self, batch: list[LoggedPrediction]) -> None:
+    def _write(self, batch: list[Row]) -> None:
         """Write one batch; a failure is reported and the writer goes on (it never dies)."""
         try:
             write_rows(self._conn, batch)
         except sqlite3.Error as err:  # e.g. disk full, or a duplicate (request_id, row)
             log.error("prediction log %s: %d rows NOT written: %s", self.path, len(batch), err)
 
-    def _next_batch(self) -> tuple[list[LoggedPrediction], bool]:
+    def _next_batch(self) -> tuple[list[Row], bool]:
         """Queued rows, batch_size or a little more; True once close()'s end marker is reached."""
-        batch: list[LoggedPrediction] = []
+        batch: list[Row] = []
         try:
             item = self._queue.get(timeout=self._flush_seconds)
             while item is not None:
@@ -170,3 +217,20 @@ def read_predictions(path: Path, start: str | None = None, end: str | None = Non
     frame["event_time"] = pd.to_datetime(frame["event_time"])
     inputs = pd.DataFrame([json.loads(text) for text in frame.pop("inputs")], index=frame.index)
     return pd.concat([frame, inputs.drop(columns="event_time", errors="ignore")], axis=1)
+
+
+def read_shadow(path: Path, start: str | None = None, end: str | None = None) -> pd.DataFrame:
+    """The challenger's shadow predictions with event_time in [start, end), oldest first."""
+    if not Path(path).exists():
+        return pd.DataFrame(columns=SHADOW_COLUMNS)
+    query, args = f"SELECT * FROM {SHADOW_TABLE} WHERE 1=1", []
+    if start:
+        query, args = query + " AND event_time >= ?", [*args, start]
+    if end:
+        query, args = query + " AND event_time < ?", [*args, end]
+    with closing(connect(path)) as conn:  # connect: an older log gains the table (empty)
+        frame = pd.read_sql_query(
+            query + " ORDER BY event_time, request_id, row", conn, params=args
+        )
+    frame["event_time"] = pd.to_datetime(frame["event_time"])
+    return frame

@@ -17,8 +17,8 @@ import operator
 import queue
 import sqlite3
 import threading
-from contextlib import closing
 from collections.abc import Iterable, Sequence
+from contextlib import closing
 from dataclasses import dataclass, fields
 from pathlib import Path
 

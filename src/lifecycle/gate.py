@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from lifecycle.evidence import Comparison
 from lifecycle.metrics import AnyScores
 from lifecycle.params import GateParams, Params
 from lifecycle.tasks import higher_is_better, rank_key
@@ -49,18 +50,38 @@ def _floor_failure(challenger: AnyScores, gate: GateParams) -> str | None:
     return None
 
 
-def judge(challenger: AnyScores, champion: AnyScores | None, gate: GateParams) -> GateVerdict:
+def judge(
+    challenger: AnyScores,
+    champion: AnyScores | None,
+    gate: GateParams,
+    evidence: Comparison | None = None,
+) -> GateVerdict:
     """Apply the absolute floors, then the margin over the champion (pure: no registry).
 
     The metric says which way is better: errors and losses must drop to at most
     (1 - margin) x the champion's; for ROC AUC / F1 the shortfall from a perfect 1 must drop
-    the same way.
+    the same way. `evidence` (both models on the same test rows, evidence.paired) adds how sure
+    the margin is to the reason, and decides when `gate.require_confident` or `gate.min_rows` ask.
     """
     failure = _floor_failure(challenger, gate)
     if failure:
         return GateVerdict(False, failure)
     if champion is None:
         return GateVerdict(True, "no champion yet and the floors pass")
+    verdict = _margin(challenger, champion, gate)
+    if evidence is None:
+        return verdict
+    noise = _noise_refusal(evidence, gate) if verdict.promote else None
+    sure = f" [{evidence.verdict()}]"
+    return (
+        GateVerdict(False, verdict.reason + noise + sure)
+        if noise
+        else GateVerdict(verdict.promote, verdict.reason + sure)
+    )
+
+
+def _margin(challenger: AnyScores, champion: AnyScores, gate: GateParams) -> GateVerdict:
+    """Does the challenger beat the champion's metric by the margin (point estimates)?"""
     metric = gate.metric
     ours, theirs = getattr(challenger, metric), getattr(champion, metric)
     up = higher_is_better(metric)
@@ -78,6 +99,18 @@ def judge(challenger: AnyScores, champion: AnyScores | None, gate: GateParams) -
         f"{metric} {_show(metric, ours)} does not beat the champion's {_show(metric, theirs)} "
         f"by {gate.margin:.0%} (needs {'>=' if up else '<='} {_show(metric, needed)})",
     )
+
+
+def _noise_refusal(evidence: Comparison, gate: GateParams) -> str | None:
+    """Why a margin that holds is still not enough evidence; None when it is."""
+    if evidence.rows < gate.min_rows:
+        return f", but only {evidence.rows} test rows (gate.min_rows: {gate.min_rows})"
+    if gate.require_confident and not evidence.low > 0:
+        return (
+            f", but not beyond the test window's noise (gate.require_confident: the "
+            f"{evidence.confidence:.0%} interval's lower end {evidence.low:+.1%} is not above 0)"
+        )
+    return None
 
 
 def best_candidate(candidates: list[LoggedModel], params: Params) -> LoggedModel:

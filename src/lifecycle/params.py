@@ -100,7 +100,8 @@ class GateParams(_Strict):
 
     def floors(self) -> list[tuple[str, str, float]]:
         """The floors that are set, as (params key, metric, bound)."""
-        keys = [k for k in type(self).model_fields if k.startswith(("max_", "min_"))]
+        named = {m for metrics in METRICS.values() for m in metrics}  # min_rows is no floor
+        keys = [k for k in type(self).model_fields if k[:4] in ("max_", "min_") and k[4:] in named]
         return [(k, k[4:], getattr(self, k)) for k in keys if getattr(self, k) is not None]
 
 

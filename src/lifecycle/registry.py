@@ -22,7 +22,7 @@ PREVIOUS = "previous_champion"  # version tag: who was champion before this one
 class Decision:
     """One entry of the promotion log (also written as tags on the model version)."""
 
-    action: str  # promote | refuse | rollback
+    action: str  # promote | refuse | rollback | shadow (passed offline, waits for live evidence)
     model_name: str
     version: str
     reason: str
@@ -32,6 +32,9 @@ class Decision:
     champion_metrics: dict[str, float] | None = None
     window: dict[str, str] = field(default_factory=dict)
     git_commit: str = ""
+    stage: str = "offline"  # offline (test window) | live (shadow rows) | canary | manual
+    # How sure: the error cut with its interval and rows (evidence.Comparison.as_dict())
+    evidence: dict[str, Any] | None = None
     time: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds"))
 
     def as_dict(self) -> dict[str, Any]:
@@ -58,6 +61,15 @@ def register(client: MlflowClient, name: str, model_uri: str, tags: dict[str, st
     return str(version)
 
 
+def drop_challenger(client: MlflowClient, name: str, version: str) -> bool:
+    """Remove the `challenger` alias if it still points at `version`; True if it did."""
+    held = current(client, name, CHALLENGER)
+    if held is None or str(held.version) != str(version):
+        return False
+    client.delete_registered_model_alias(name, CHALLENGER)
+    return True
+
+
 def append_log(path: Path, decision: Decision) -> None:
     """Append one decision to the JSON-lines promotion log."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,8 +84,17 @@ def record(client: MlflowClient, decision: Decision, log: Path) -> None:
         if decision.champion_before:
             client.set_model_version_tag(name, version, PREVIOUS, decision.champion_before)
         client.set_registered_model_alias(name, CHAMPION, version)
-    elif decision.action == "rollback":
+        drop_challenger(client, name, version)  # a champion is no one's challenger any more
+    elif decision.action == "rollback" and decision.stage != "canary":
         client.set_registered_model_alias(name, CHAMPION, version)
+    for key, text in decision_tags(decision).items():
+        client.set_model_version_tag(name, version, key, text)
+    append_log(log, decision)
+
+
+def decision_tags(decision: Decision) -> dict[str, str]:
+    """The version tags that record a decision: action, reason, metrics and evidence."""
+    prefix = "gate" if decision.stage == "offline" else f"gate.{decision.stage}"
     tags = {
         "gate.action": decision.action,
         "gate.reason": decision.reason,
@@ -84,9 +105,13 @@ def record(client: MlflowClient, decision: Decision, log: Path) -> None:
     tags |= {f"gate.challenger.{k}": f"{v:.4f}" for k, v in decision.challenger_metrics.items()}
     for key, value in (decision.champion_metrics or {}).items():
         tags[f"gate.champion.{key}"] = f"{value:.4f}"
-    for key, text in tags.items():
-        client.set_model_version_tag(name, version, key, text)
-    append_log(log, decision)
+    tags["gate.stage"] = decision.stage
+    for key in ("improvement", "low", "high", "confidence", "rows", "days"):
+        if decision.evidence and decision.evidence.get(key) is not None:
+            tags[f"{prefix}.evidence.{key}"] = f"{decision.evidence[key]:.4g}"
+    if decision.evidence:
+        tags[f"{prefix}.evidence.verdict"] = str(decision.evidence.get("verdict", ""))
+    return tags
 
 
 def rollback(client: MlflowClient, name: str, log: Path, commit: str = "") -> Decision:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec
 from lifecycle.entry import StageFailed
+from lifecycle.evidence import Comparison, paired
 from lifecycle.gate import best_candidate, judge
 from lifecycle.metrics import AnyScores, score_task
 from lifecycle.params import Params
@@ -20,25 +21,42 @@ if TYPE_CHECKING:
     from mlflow import MlflowClient
 
 
-def score_uri(model_uri: str, frame: pd.DataFrame, spec: DatasetSpec) -> AnyScores:
-    """Load a model from MLflow and score it on a labelled frame."""
-    return score_task(
-        spec.task, frame[spec.target], predict_frame(load_model(model_uri), frame, spec)
-    )
-
-
-def score_champion(name: str, version: str, frame: pd.DataFrame, spec: DatasetSpec) -> AnyScores:
-    """Score the current champion on the same window; refuse one made for another table or task."""
+def score_champion(
+    name: str, version: str, frame: pd.DataFrame, spec: DatasetSpec
+) -> tuple[AnyScores, pd.Series]:
+    """Score the current champion on the same window (and keep its predictions); refuse one
+    made for another table or task."""
     model = load_model(f"models:/{name}/{version}")
     try:
         check_model_task(model, spec, version)
-        return score_task(spec.task, frame[spec.target], predict_frame(model, frame, spec))
+        predicted = predict_frame(model, frame, spec)
+        return score_task(spec.task, frame[spec.target], predicted), predicted
     except (ValueError, KeyError) as err:  # another task, or columns this table does not have
         raise StageFailed(
             f"the champion of '{name}' (v{version}) cannot be scored on '{spec.name}': {err}. "
             "It was trained on another table or task: give each table its own "
             "registry.model_name in params.yaml"
         ) from err
+
+
+def compare_on(
+    test: pd.DataFrame,
+    spec: DatasetSpec,
+    params: Params,
+    champion_p: pd.Series | None,
+    challenger_p: pd.Series,
+) -> Comparison:
+    """Both models on the same test rows: the gate metric's error cut, with its interval."""
+    assert champion_p is not None
+    return paired(
+        params.gate.metric,
+        test[spec.target].to_numpy(float),
+        champion_p.to_numpy(float),
+        challenger_p.to_numpy(float),
+        test[EVENT_TIME].to_numpy(),
+        params.gate.confidence,
+        seed=params.seed,
+    )
 
 
 def _window(frame: pd.DataFrame) -> dict[str, str]:
@@ -68,22 +86,37 @@ def promote_best(
     best = best_candidate(candidates, params)
     champion = current(client, name)  # read before registering: the new version never counts
     # The champion is scored first: if it belongs to another table, nothing gets registered.
-    theirs = score_champion(name, str(champion.version), test, spec) if champion else None
+    theirs, theirs_p = (
+        score_champion(name, str(champion.version), test, spec) if champion else (None, None)
+    )
     version = register(client, name, best.model_uri, {"candidate": best.name, **lineage})
-    ours = score_uri(best.model_uri, test, spec)
-    verdict = judge(ours, theirs, params.gate)
+    ours_p = predict_frame(load_model(best.model_uri), test, spec)
+    ours = score_task(spec.task, test[spec.target], ours_p)
+    evidence = None
+    if champion is not None:
+        evidence = compare_on(test, spec, params, champion_p=theirs_p, challenger_p=ours_p)
+    verdict = judge(ours, theirs, params.gate, evidence)
     before = str(champion.version) if champion else None
+    action = "promote" if verdict.promote else "refuse"
+    reason = f"{best.name}: {verdict.reason}"
+    if verdict.promote and champion is not None and params.gate.live.required:
+        action = "shadow"  # the live stage decides (lifecycle.rollout.decide_live)
+        reason += (
+            f"; passed offline, serves in shadow until {params.gate.live.min_rows} labelled "
+            "live rows decide (gate.live)"
+        )
     decision = Decision(
-        action="promote" if verdict.promote else "refuse",
+        action=action,
         model_name=name,
         version=version,
-        reason=f"{best.name}: {verdict.reason}",
+        reason=reason,
         champion_before=before,
-        champion_after=version if verdict.promote else before,
+        champion_after=version if action == "promote" else before,
         challenger_metrics=ours.as_dict(),
         champion_metrics=theirs.as_dict() if theirs else None,
         window=_window(test),
         git_commit=lineage.get("git_commit", ""),
+        evidence=evidence.as_dict() if evidence else None,
     )
     record(client, decision, settings.promotion_log)
     return decision

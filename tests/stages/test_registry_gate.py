@@ -83,3 +83,37 @@ def test_a_champion_of_another_table_is_refused_before_anything_is_registered(
             registry.model_name, registry.champion_version, class_splits.test, class_spec
         )
     assert len(client.search_model_versions(f"name='{registry.model_name}'")) == before
+
+
+def test_with_a_live_stage_a_winner_waits_in_shadow_and_every_decision_has_evidence(
+    tmp_path: Path, spec: DatasetSpec, splits: Splits
+) -> None:
+    params = make_params(
+        gate={"min_r2": 0.0, "max_mae": 1000.0, "live": {"required": True}},
+        train={"candidates": ["ridge", "hgb"]},
+    )
+    reference = tmp_path / "train.parquet"
+    write_frame(splits.train, reference)
+    fitted = {f.name: f for f in fit_all(spec, params, splits.train, splits.val)}
+    with state_env(tmp_path / "state") as settings:
+        client = configure(settings)
+
+        def gate(name: str) -> dict:
+            f = fitted[name]
+            logged = log_candidate(
+                name, f.model, model_frame(splits.val, spec), {}, f.val, {}, reference
+            )
+            return promote_best(client, [logged], splits.test, spec, params, settings, {}).as_dict()
+
+        first, second = gate("ridge"), gate("hgb")
+        assert first["action"] == "promote" and first["evidence"] is None  # nothing to compare
+        assert second["action"] == "shadow" and "serves in shadow" in second["reason"]
+        name = params.registry.model_name
+        assert current(client, name).version == 1 and current(client, name, CHALLENGER).version == 2
+        evidence = second["evidence"]
+        assert evidence["rows"] == len(splits.test) and evidence["days"] == params.split.test_days
+        assert evidence["low"] <= evidence["improvement"] <= evidence["high"]
+        tags = client.get_model_version(name, "2").tags
+        assert tags["gate.action"] == "shadow" and float(tags["gate.evidence.rows"]) == len(
+            splits.test
+        )

@@ -223,7 +223,7 @@ def read_shadow(path: Path, start: str | None = None, end: str | None = None) ->
     """The challenger's shadow predictions with event_time in [start, end), oldest first."""
     if not Path(path).exists():
         return pd.DataFrame(columns=SHADOW_COLUMNS)
-    query, args = f"SELECT * FROM {SHADOW_TABLE} WHERE 1=1", []
+    query, args = f"SELECT * FROM {SHADOW_TABLE} WHERE 1=1", list[str]()
     if start:
         query, args = query + " AND event_time >= ?", [*args, start]
     if end:

@@ -35,7 +35,7 @@ def _evidence(improvement: float, low: float, high: float, rows: int = 336) -> C
     )
 
 
-def test_the_reason_says_how_sure_the_margin_is() -> None:
+def test_an_interval_that_is_not_required_does_not_change_the_verdict() -> None:
     verdict = judge(s(97), s(100), GATE, _evidence(0.03, -0.01, 0.07))
     assert (
         verdict.promote and "includes 0" in verdict.reason and "336 labelled rows" in verdict.reason

@@ -29,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
         lineage(ctx.params.data.as_of, [args.test]),
     )
     print(f"  v{decision.version}: {decision.action.upper()} — {decision.reason}")
+    if decision.evidence:  # how sure: the error cut on the test window, with its interval
+        print(f"      test window: {decision.evidence['verdict']}")
     write_json(decision.as_dict(), args.decision)
     return 0
 

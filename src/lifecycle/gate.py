@@ -61,7 +61,8 @@ def judge(
     The metric says which way is better: errors and losses must drop to at most
     (1 - margin) x the champion's; for ROC AUC / F1 the shortfall from a perfect 1 must drop
     the same way. `evidence` (both models on the same test rows, evidence.paired) adds how sure
-    the margin is to the reason, and decides when `gate.require_confident` or `gate.min_rows` ask.
+    the margin is, and decides when `gate.require_confident` or `gate.min_rows` ask (the
+    interval itself is recorded with the decision: registry.Decision.evidence).
     """
     failure = _floor_failure(challenger, gate)
     if failure:
@@ -72,12 +73,7 @@ def judge(
     if evidence is None:
         return verdict
     noise = _noise_refusal(evidence, gate) if verdict.promote else None
-    sure = f" [{evidence.verdict()}]"
-    return (
-        GateVerdict(False, verdict.reason + noise + sure)
-        if noise
-        else GateVerdict(verdict.promote, verdict.reason + sure)
-    )
+    return GateVerdict(False, verdict.reason + noise) if noise else verdict
 
 
 def _margin(challenger: AnyScores, champion: AnyScores, gate: GateParams) -> GateVerdict:

@@ -128,10 +128,17 @@ def _record_live(
 
 
 def roll_back_canary(
-    client: MlflowClient, name: str, version: str, reason: str, log: Path, commit: str = ""
+    client: MlflowClient,
+    name: str,
+    version: str,
+    reason: str,
+    log: Path,
+    commit: str = "",
+    evidence: Comparison | None = None,
 ) -> Decision | None:
     """Stop a canary: remove `challenger` if it still points at `version` (idempotent: None
-    when it has moved already, so every worker that saw the breach may call it)."""
+    when it has moved already, so every worker that saw the breach may call it). `evidence`:
+    the live comparison that showed it worse, when labels decided."""
     held = current(client, name, CHALLENGER)
     if held is None or str(held.version) != str(version):
         return None
@@ -146,9 +153,9 @@ def roll_back_canary(
         champion_after=kept,
         git_commit=commit,
         stage="canary",
+        evidence=evidence.as_dict() if evidence else None,
     )
     if not drop_challenger(client, name, str(version)):  # the commit point: the canary ends
         return None  # another worker removed it between our read and our write
     record(client, decision, log)  # tags and the log line: the record of why
     return decision
-

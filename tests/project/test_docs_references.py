@@ -78,3 +78,24 @@ def test_pasted_make_errors_name_the_recipe_line() -> None:
     assert pasted, "no pasted make error found"
     for number, target in pasted:
         assert int(number) == recipe[target], f"[Makefile:{number}: {target}]"
+
+
+def _sections(text: str) -> dict[str, str]:
+    """params.yaml's top-level sections, each as its exact text (comments included)."""
+    starts = [(m.start(), m.group(1)) for m in re.finditer(r"^(\w+):", text, re.MULTILINE)]
+    ends = [start for start, _ in starts[1:]] + [len(text)]
+    return {name: text[start:end].rstrip("\n") + "\n" for (start, name), end in zip(starts, ends)}
+
+
+def test_pasted_params_sections_are_whole_and_current() -> None:
+    sections = _sections((ROOT / "params.yaml").read_text())
+    pasted = [
+        (path.name, block)
+        for path in DOCS
+        for block in re.findall(r"```yaml\n(.*?)```", path.read_text(), re.DOTALL)
+        if (m := re.match(r"(\w+):", block)) and m.group(1) in sections
+    ]
+    assert pasted, "no params.yaml section is pasted in the docs"
+    for page, block in pasted:
+        name = block.split(":", 1)[0]
+        assert block == sections[name], f"{page}: the `{name}:` block differs from params.yaml"

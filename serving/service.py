@@ -83,7 +83,9 @@ class ChampionService:
         else:
             source = RegistrySource(self.settings, CONFIG.model_name, CONFIG.spec)
         worker = bentoml.server_context.worker_index  # 1..workers under `bentoml serve`
-        self.runtime = Runtime.start(self.settings, CONFIG.spec, source, worker, VOCABULARY)
+        self.runtime = Runtime.start(
+            self.settings, CONFIG.spec, source, worker, VOCABULARY, CONFIG.rollout
+        )
 
     @bentoml.api(
         batchable=True,  # concurrent requests are merged into one model call
@@ -91,14 +93,16 @@ class ChampionService:
         max_latency_ms=SETTINGS.max_latency_ms,
     )
     def predict(self, records: Records) -> Answers:  # type: ignore[valid-type]
-        """Predict for one record or many. Each answer names the model version that made it
-        and the request id under which it is in the prediction log."""
+        """Predict for one record or many. Each answer names the model version that made it,
+        its variant (champion, or canary: send `X-Client-Key` to stay on one variant) and the
+        request id under which it is in the prediction log."""
         return self.runtime.predict(records)
 
     @extra.get("/model")
     def model(self) -> ModelInfo:
-        """The served model: name, version, run, git commit, data hashes, validation metrics."""
-        return self.runtime.served.current.info
+        """The served model: name, version, run, git commit, data hashes, validation metrics,
+        and what the answering worker does with the challenger (shadow, canary share)."""
+        return self.runtime.model_info()
 
     @extra.post("/admin/reload")
     def reload(self, authorization: str | None = Header(default=None)) -> ReloadResult:

@@ -166,7 +166,7 @@ class ReplayParams(_Strict):
 
 
 class GuardrailParams(_Strict):
-    """When a canary rolls itself back (lifecycle.serving.rollout, lifecycle.rollout)."""
+    """When a canary rolls itself back (lifecycle.serving.variants, lifecycle.rollout)."""
 
     min_requests: PositiveInt = 100  # canary calls seen before error rate and latency are judged
     max_error_rate: float = Field(default=0.02, ge=0, le=1)  # share of canary calls that raised

@@ -95,3 +95,50 @@ def clone_champion_proba(repo: Path, model_name: str, rows: pd.DataFrame, spec: 
         configure(settings)
         model = load_model(f"models:/{model_name}@champion")
     return model.predict_proba(model_frame(rows, spec))[:, 1]
+
+
+class Altered:
+    """A registered champion that misbehaves on purpose, to serve as a challenger in tests.
+
+    `mode`: "raise" (every predict raises), "sleep" (waits `seconds`, then answers), "shift"
+    (answers the champion's value + 1, so its answers are told apart), "schema" (claims other
+    input columns: the service must refuse it). No fast path compiles for it: it is no Pipeline.
+    """
+
+    def __init__(self, inner: Any, mode: str, seconds: float = 0.0) -> None:
+        self.inner, self.mode, self.seconds = inner, mode, seconds
+        names = list(inner.feature_names_in_)
+        self.feature_names_in_ = names[::-1] if mode == "schema" else names
+
+    def predict(self, frame: pd.DataFrame) -> Any:
+        """The champion's predictions, altered as `mode` says."""
+        import time
+
+        if self.mode == "raise":
+            raise RuntimeError("a deliberately broken challenger")
+        if self.mode == "sleep":
+            time.sleep(self.seconds)
+        out = self.inner.predict(frame)
+        return out + 1.0 if self.mode == "shift" else out
+
+
+def register_altered(
+    settings: Settings, name: str, version: str, mode: str, seconds: float = 0.0
+) -> str:
+    """Register `version` of `name`, altered (see Altered), as a new version; no alias moves.
+
+    Pickled (cloudpickle), not skops: skops loads only the types the project trusts."""
+    import mlflow
+
+    from lifecycle.tracking import configure, load_model
+
+    configure(settings)
+    model = Altered(load_model(f"models:/{name}/{version}"), mode, seconds)
+    with mlflow.start_run(run_name=f"altered-{mode}", tags={"git_commit": "test"}):
+        info = mlflow.sklearn.log_model(
+            model,
+            name="model",
+            pip_requirements=["scikit-learn"],
+            serialization_format=mlflow.sklearn.SERIALIZATION_FORMAT_CLOUDPICKLE,
+        )
+    return str(mlflow.register_model(info.model_uri, name).version)

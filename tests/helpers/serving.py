@@ -133,3 +133,53 @@ def serve_clone(repo: Path, tmp: Path) -> process.Server:
         "BENTOML_HOME": str(tmp / "bentoml"),
     }
     return process.start(repo, tmp / "server.out", env)
+
+
+def rollout_root(tmp: Path, **rollout: Any) -> Path:
+    """A project root under `tmp` whose params.yaml has `rollout` merged in: point
+    LIFECYCLE_ROOT at it (with an absolute LIFECYCLE_STATE_DIR) to serve with those params."""
+    import yaml
+
+    from tests.helpers.params import deep_merge
+
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw = deep_merge(raw, {"rollout": rollout})
+    raw["data"]["dataset"] = str(ROOT / raw["data"]["dataset"])  # the shipped definition
+    root = tmp / "root"
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "params.yaml").write_text(yaml.safe_dump(raw, sort_keys=False))
+    return root
+
+
+def request(runtime: Any, parse: Any, record: dict[str, Any], key: str | None = None) -> Any:
+    """One single-record request through Runtime.predict, as a client with `key` would send
+    it (the X-Client-Key header: bound while the request is parsed, as RequestGuard does)."""
+    from lifecycle.serving import client_key
+
+    token = client_key.bind(key)
+    try:
+        records = parse([record])
+    finally:
+        client_key.unbind(token)
+    [answer] = runtime.predict(records)
+    return answer
+
+
+def counted(name: str, **labels: str) -> float:
+    """A counter of this process's Prometheus registry (lifecycle_<name>_total), 0 if unset."""
+    from prometheus_client import REGISTRY
+
+    return REGISTRY.get_sample_value(f"lifecycle_{name}_total", labels) or 0.0
+
+
+def aliases(settings: Any, model_name: str, champion: str, challenger: str | None = None) -> None:
+    """Point `champion` and `challenger` (None: remove it) of a test registry's model."""
+    from lifecycle.registry import CHALLENGER, CHAMPION, current
+    from lifecycle.tracking import configure
+
+    client = configure(settings)
+    client.set_registered_model_alias(model_name, CHAMPION, champion)
+    if challenger is not None:
+        client.set_registered_model_alias(model_name, CHALLENGER, challenger)
+    elif current(client, model_name, CHALLENGER) is not None:
+        client.delete_registered_model_alias(model_name, CHALLENGER)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from lifecycle.dataset import DatasetSpec
 from lifecycle.predictions import check_model_task
-from lifecycle.registry import CHAMPION, current
+from lifecycle.registry import CHALLENGER, CHAMPION, current
 from lifecycle.serving.schemas import ModelInfo, ReloadResult
 from lifecycle.serving.vocabulary import Learnt, learnt_vocabulary
 from lifecycle.settings import Settings
@@ -110,7 +110,7 @@ class RegistrySource:
         from lifecycle.tracking import configure
 
         self.client, self.name, self.spec = configure(settings), name, spec
-        self.where = settings.tracking_uri
+        self.where, self.promotion_log = settings.tracking_uri, settings.promotion_log
 
     def latest(self) -> str:
         """The version the alias points at now."""
@@ -137,6 +137,17 @@ class RegistrySource:
 
         model = load_model(f"models:/{self.name}/{version}")
         return champion_of(model, self.describe(version), self.spec)
+
+    def challenger(self) -> str | None:
+        """The version the `challenger` alias points at now (None: no challenger)."""
+        version = current(self.client, self.name, CHALLENGER)
+        return None if version is None else str(version.version)
+
+    def roll_back(self, version: str, reason: str) -> object:
+        """Remove `challenger` from a canary that broke a guardrail (None: it had moved)."""
+        from lifecycle.rollout import roll_back_canary  # the registry's side of a rollout
+
+        return roll_back_canary(self.client, self.name, version, reason, self.promotion_log)
 
 
 class BentoSource:
@@ -170,20 +181,26 @@ class ServedModel:
         self.source, self.on_outcome = source, on_outcome
         self.current: Champion = source.load(source.latest())
         self._lock = threading.Lock()  # one check at a time (follower and admin endpoint)
+        # Told the champion after every check: the challenger follows its alias on the same
+        # checks (serving.variants), so the poll and /admin/reload move both.
+        self.followers: list[Callable[[Champion], None]] = []
 
     def refresh(self) -> ReloadResult:
         """Ask the source which version to serve; load and swap in a new one (slow, off-path)."""
         with self._lock:
             before = self.current.info.version
             version = self.source.latest()
-            if version == before:
-                return ReloadResult(
-                    reloaded=False,
-                    version_before=before,
-                    version_after=before,
-                    detail=f"already serving v{before}",
-                )
-            self.current = self.source.load(version)
+            if version != before:
+                self.current = self.source.load(version)
+            for follow in self.followers:
+                follow(self.current)
+        if version == before:
+            return ReloadResult(
+                reloaded=False,
+                version_before=before,
+                version_after=before,
+                detail=f"already serving v{before}",
+            )
         log.warning("model reloaded: %s v%s -> v%s", self.current.info.name, before, version)
         self.on_outcome("reloaded")
         return ReloadResult(

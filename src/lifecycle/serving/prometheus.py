@@ -32,6 +32,10 @@ class ServingMetrics:
     predicted_probability: Histogram
     rejected: Counter
     reloads: Counter
+    shadow: Counter  # rows, by outcome: predicted | failed | dropped (queue full)
+    canary: Counter  # rows, by outcome: answered | fallback (the challenger raised)
+    rollbacks: Counter  # canary stops, by the guardrail that broke
+    challenger_refused: Counter  # challengers that do not fit the service
 
     def served(
         self, model_name: str, version: str, values: np.ndarray, probability: bool = False
@@ -99,7 +103,35 @@ def serving_metrics() -> ServingMetrics:
             "Registry checks that swapped the model or failed",
             ["outcome"],
         ),
+        **_rollout_metrics(),
     )
+
+
+def _rollout_metrics() -> dict[str, Counter]:
+    """The challenger's counters: shadow rows, canary answers, rollbacks, refusals."""
+    from prometheus_client import Counter
+
+    return {
+        "shadow": Counter(
+            f"{PREFIX}_shadow_predictions",
+            "Rows the challenger predicted in shadow, failed on, or dropped (queue full)",
+            ["outcome"],
+        ),
+        "canary": Counter(
+            f"{PREFIX}_canary_answers",
+            "Rows the challenger answered as canary, or that fell back to the champion",
+            ["outcome"],
+        ),
+        "rollbacks": Counter(
+            f"{PREFIX}_canary_rollbacks",
+            "Canaries this worker stopped, by the guardrail that broke",
+            ["guardrail"],
+        ),
+        "challenger_refused": Counter(
+            f"{PREFIX}_challenger_refused",
+            "Challenger versions refused: another task, input columns or classes",
+        ),
+    }
 
 
 def count_rejection(reason: str) -> None:

@@ -4,6 +4,7 @@ BentoML validates the body against the request model and answers 400 with pydant
 This ASGI middleware adds what BentoML does not do: it refuses a non-JSON content type (BentoML
 would try to parse a form post as JSON) and a body over the limit, rewrites every 4xx/503 into
 one message naming the field and the problem, counts it by reason, and logs one line for it.
+It also hands the `X-Client-Key` header on to the records (serving.client_key).
 BentoML's traceback for those client errors is filtered out (see quiet_client_errors).
 """
 
@@ -13,6 +14,8 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+from lifecycle.serving import client_key
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -135,7 +138,12 @@ class RequestGuard:
                 f"body over the {self.max_body_bytes}-byte limit: split the records",
             )
             return
-        await self.app(scope, _replay(body, receive), self._rewrite_errors(send, body))
+        # BentoML parses the body in this same context: the request validator stamps the key
+        token = client_key.bind(_header(scope, client_key.HEADER))
+        try:
+            await self.app(scope, _replay(body, receive), self._rewrite_errors(send, body))
+        finally:
+            client_key.unbind(token)
 
     async def _read_body(self, receive: Receive) -> bytes | None:
         """The whole request body, or None as soon as it passes the limit."""

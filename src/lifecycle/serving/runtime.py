@@ -9,21 +9,26 @@ import gc
 import hmac
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from lifecycle.dataset import DatasetSpec, load_spec
-from lifecycle.params import load_params
+from lifecycle.params import RolloutParams, load_params
 from lifecycle.prediction_log import PredictionLog
-from lifecycle.predictions import predict_outputs
-from lifecycle.serving.batch import Batch, log_rows, to_batch
-from lifecycle.serving.champion import Champion, ModelSource, ServedModel
+from lifecycle.serving.answers import call
+from lifecycle.serving.batch import to_batch
+from lifecycle.serving.champion import ModelSource, ServedModel
 from lifecycle.serving.fleet import Fleet, Follower
 from lifecycle.serving.prometheus import ServingMetrics, serving_metrics
-from lifecycle.serving.schemas import ClassPrediction, Prediction, RecordBase, ReloadResult
+from lifecycle.serving.schemas import (
+    ClassPrediction,
+    ModelInfo,
+    Prediction,
+    RecordBase,
+    ReloadResult,
+)
+from lifecycle.serving.variants import Rollout, respond, start_rollout
 from lifecycle.serving.vocabulary import Vocabulary
 from lifecycle.settings import Settings
 
@@ -37,13 +42,15 @@ class ServiceConfig:
 
     spec: DatasetSpec
     model_name: str
+    rollout: RolloutParams = field(default_factory=RolloutParams)
 
 
 def service_config(settings: Settings) -> ServiceConfig:
     """Read params.yaml and the dataset definition from the project root."""
     root = Path(settings.project_root)
     params = load_params(root / "params.yaml")
-    return ServiceConfig(load_spec(root / params.data.dataset), params.registry.model_name)
+    spec = load_spec(root / params.data.dataset)
+    return ServiceConfig(spec, params.registry.model_name, params.rollout)
 
 
 def _fleet(settings: Settings, worker: int | None) -> Fleet | None:
@@ -82,6 +89,7 @@ class Runtime:
     log: PredictionLog
     metrics: ServingMetrics
     threads: Any  # threadpoolctl limiter, undone by close()
+    rollout: Rollout
 
     @classmethod
     def start(
@@ -91,12 +99,14 @@ class Runtime:
         source: ModelSource,
         worker: int | None = None,
         vocabulary: Vocabulary | None = None,
+        params: RolloutParams | None = None,
     ) -> Runtime:
         """Load the model, open the log, and start following the registry.
 
         `worker`: this process's number (1..N) under `bentoml serve`; None in-process.
         `vocabulary`: the request model's check of `unseen: refuse` columns (schemas.record_model),
-        pointed here at whichever champion is served at each request."""
+        pointed here at whichever champion is served at each request.
+        `params`: params.yaml's `rollout` (shadow, canary, guardrails); None: all off."""
         from threadpoolctl import threadpool_limits
 
         metrics = serving_metrics()
@@ -112,10 +122,13 @@ class Runtime:
         # process; frozen, the garbage collector stops rescanning it. Unfrozen, a full collection
         # took ~300 ms here, a pause every request in flight waits for: it made the p99.
         gc.freeze()
+        log = PredictionLog(settings.prediction_log)
+        rollout = start_rollout(params or RolloutParams(), source, log, metrics)
+        rollout.follow(served.current)  # before the follower's thread: one check at a time
+        served.followers.append(rollout.follow)
         seconds = 0 if settings.model_source == "bento" else settings.reload_seconds
         follower = Follower(served, fleet, seconds, seen).start()
-        log = PredictionLog(settings.prediction_log)
-        return cls(spec, served, follower, log, metrics, threads)
+        return cls(spec, served, follower, log, metrics, threads, rollout)
 
     def reload(self, timeout: float) -> ReloadResult:
         """Have every worker check the registry now; answer when all of them have (FleetTimeout
@@ -129,56 +142,25 @@ class Runtime:
         return result.model_copy(update={"workers": fleet.wait(generation, timeout)})
 
     def predict(self, records: Sequence[RecordBase]) -> list[Prediction] | list[ClassPrediction]:
-        """Predict a batch (records of one or many requests) with one model, and log it."""
+        """Predict a batch (records of one or many requests), and log it. The champion answers,
+        or for canary keys the challenger (serving.variants)."""
         champion = self.served.current  # read once: a hot swap cannot split this batch
-        info, batch = champion.info, to_batch(records, self.spec)
-        if champion.classes:
-            return self.classify(champion, batch)
-        fast = champion.fast  # the same model on numpy columns: no pandas on the request path
-        found = fast.predict(batch.columns) if fast else champion.model.predict(batch.frame)
-        values = np.asarray(found, dtype="float64")
-        self.metrics.served(info.name, info.version, values)
-        answers = values.tolist()
-        self.log.append(log_rows(batch, answers, info))  # queued; a thread writes it
-        return [
-            Prediction(
-                request_id=stamp.request_id,
-                row=stamp.row,
-                prediction=value,
-                model_name=info.name,
-                model_version=info.version,
-            )
-            for stamp, value in zip(batch.stamps, answers, strict=True)
-        ]
+        batch = to_batch(records, self.spec)
+        challenger = self.rollout.active(champion)
+        if challenger is not None:
+            return self.rollout.predict(champion, challenger, batch)  # type: ignore[return-value]
+        out = call(champion, batch)
+        return respond(champion, batch, out, "champion", self.log, self.metrics)  # type: ignore[return-value]
 
-    def classify(self, champion: Champion, batch: Batch) -> list[ClassPrediction]:
-        """Each record's class and class probabilities; the log keeps the label and P(positive)."""
-        info = champion.info
-        fast = champion.fast  # as in predict: numpy columns when the fast path compiled
-        model, rows = (fast, batch.columns) if fast else (champion.model, batch.frame)
-        out = predict_outputs(model, rows, champion.classes)
-        assert out.labels is not None and out.probabilities is not None  # a classifier's outputs
-        self.metrics.served(info.name, info.version, out.prediction, probability=True)
-        labels = out.labels.tolist()
-        self.log.append(log_rows(batch, out.prediction.tolist(), info, labels))
-        keys = [str(c) for c in champion.classes]
-        return [
-            ClassPrediction(
-                request_id=stamp.request_id,
-                row=stamp.row,
-                label=label,
-                probabilities=dict(zip(keys, probs, strict=True)),
-                model_name=info.name,
-                model_version=info.version,
-            )
-            for stamp, label, probs in zip(
-                batch.stamps, labels, out.probabilities.tolist(), strict=True
-            )
-        ]
+    def model_info(self) -> ModelInfo:
+        """GET /model: the champion's lineage, and what this worker does with the challenger."""
+        champion = self.served.current
+        return champion.info.model_copy(update={"rollout": self.rollout.state(champion)})
 
     def close(self) -> None:
         """Stop polling and write every queued log row (graceful shutdown)."""
         self.follower.stop()
+        self.rollout.close()  # its shadow rows and rollback first: they write to the log
         self.log.close()
         self.threads.restore_original_limits()
         gc.unfreeze()

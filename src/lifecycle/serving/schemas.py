@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, key_text
+from lifecycle.serving import client_key
 from lifecycle.serving.record_fields import feature_field, key_fields, time_fields
 from lifecycle.serving.vocabulary import Vocabulary, refused_columns
 
@@ -34,6 +35,7 @@ class Stamp(NamedTuple):
     request_id: str
     row: int
     received: float  # time.perf_counter() when its request was parsed
+    client: str | None = None  # the X-Client-Key header, if sent (serving.client_key)
 
 
 class RecordBase(BaseModel):
@@ -145,10 +147,11 @@ def record_model(spec: DatasetSpec, vocabulary: Vocabulary | None = None) -> typ
 
 
 def _stamp(records: list[RecordBase]) -> list[RecordBase]:
-    """Give the records of one request their request id, position and arrival time."""
-    request_id, now = uuid.uuid4().hex, time.perf_counter()
+    """Give the records of one request their request id, position, arrival time and client."""
+    request_id, now, client = uuid.uuid4().hex, time.perf_counter(), client_key.bound()
     for row, record in enumerate(records):
-        object.__setattr__(record, "_stamp", Stamp(request_id, row, now))  # a slot, not a field
+        stamp = Stamp(request_id, row, now, client)
+        object.__setattr__(record, "_stamp", stamp)  # a slot, not a field
     return records
 
 
@@ -165,6 +168,12 @@ def records_type(record: type[RecordBase], max_records: int) -> Any:
     ]
 
 
+Variant = Literal["champion", "canary"]
+VARIANT_DOC = (
+    "Which model answered: the champion, or the challenger as a canary (rollout.canary_share)."
+)
+
+
 class Prediction(TypedDict):
     """One record's prediction, and exactly which model made it.
 
@@ -177,6 +186,7 @@ class Prediction(TypedDict):
     prediction: float
     model_name: str
     model_version: str
+    variant: Annotated[Variant, Field(description=VARIANT_DOC)]
 
 
 class ClassPrediction(TypedDict):
@@ -191,11 +201,30 @@ class ClassPrediction(TypedDict):
     ]
     model_name: str
     model_version: str
+    variant: Annotated[Variant, Field(description=VARIANT_DOC)]
 
 
 def answer_type(spec: DatasetSpec) -> type:
     """What /predict answers per record: a value (regression) or a class and probabilities."""
     return ClassPrediction if spec.task == "classification" else Prediction
+
+
+class RolloutState(BaseModel):
+    """What this worker does with the registry's `challenger` (params.yaml `rollout`)."""
+
+    challenger: str | None = Field(
+        default=None, description="The challenger version held; null: none, or refused."
+    )
+    shadow: bool = Field(
+        default=False,
+        description="The challenger also predicts every champion-answered record, off the "
+        "answer path; its predictions go to the log's shadow table, never to the client.",
+    )
+    canary_share: float = Field(
+        default=0.0,
+        description="Share of client keys the challenger answers now (0: no canary, or stopped).",
+    )
+    detail: str = Field(default="", description="Why, in words.")
 
 
 class ModelInfo(BaseModel):
@@ -210,6 +239,9 @@ class ModelInfo(BaseModel):
     trained_at: str = Field(description="Start of the training run, ISO 8601 UTC.")
     validation: dict[str, float] = Field(description="Metrics on the validation window.")
     loaded_at: str = Field(description="When this process loaded it, ISO 8601 UTC.")
+    rollout: RolloutState | None = Field(
+        default=None, description="What the challenger does in the worker that answered."
+    )
 
 
 class ReloadResult(BaseModel):

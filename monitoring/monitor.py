@@ -2,7 +2,13 @@
 data: data drift, prediction drift, performance once labels have arrived, and a decision.
 
 Writes reports/monitoring/<window>/{report.html,snapshot.json,summary.json}, latest.json and
-history.png, and adds the run to the Evidently workspace (make monitor-ui).
+history.png, and adds the run to the Evidently workspace (make monitor-ui). A window with
+shadow or canary rows also gets live.png, the challenger's live comparison with the champion.
+
+Then the live gates: with gate.live.required, the challenger waiting in shadow is promoted or
+refused on this window's labelled shadow rows (or waits); a canary whose live error is
+confidently worse than rollout.guardrails.max_error_increase allows is rolled back. The
+decisions are printed (on stderr with --json); they never change the exit code.
 
 Exit codes: 0 ok | 10 retrain | 20 insufficient data (empty or small window, missing labels,
 a log that does not match the reference, unknown model) | 1 bad configuration | 2 bad arguments.
@@ -17,6 +23,7 @@ from pathlib import Path
 
 from lifecycle.entry import context, run
 from lifecycle.monitoring.decision import EXIT_CODES
+from lifecycle.monitoring.live_gates import apply_live_gates
 from lifecycle.monitoring.monitor import monitor_window
 from lifecycle.monitoring.paths import REPORTS, MonitorPaths
 from lifecycle.monitoring.window import resolve_window
@@ -68,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(summary.headline())
         print("\n".join(f"  {name:<8} {path}" for name, path in summary.artifacts.items()))
+    for line in apply_live_gates(summary, ctx.params, ctx.settings):
+        print(line, file=sys.stderr if args.json else sys.stdout)
     return summary.exit_code
 
 

@@ -84,7 +84,10 @@ def _sections(text: str) -> dict[str, str]:
     """params.yaml's top-level sections, each as its exact text (comments included)."""
     starts = [(m.start(), m.group(1)) for m in re.finditer(r"^(\w+):", text, re.MULTILINE)]
     ends = [start for start, _ in starts[1:]] + [len(text)]
-    return {name: text[start:end].rstrip("\n") + "\n" for (start, name), end in zip(starts, ends, strict=True)}
+    return {
+        name: text[start:end].rstrip("\n") + "\n"
+        for (start, name), end in zip(starts, ends, strict=True)
+    }
 
 
 def test_pasted_params_sections_are_whole_and_current() -> None:

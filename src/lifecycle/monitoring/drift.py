@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -104,9 +105,14 @@ def data_definition(
 
 
 def build_report(
-    columns: Columns, limits: MonitorParams, labelled: bool, classification: bool = False
+    columns: Columns,
+    limits: MonitorParams,
+    labelled: bool,
+    classification: bool = False,
+    extra: Sequence[Any] = (),
 ) -> Report:
-    """Feature drift (one preset), prediction drift, and model quality when labelled."""
+    """Feature drift (one preset), prediction drift, and model quality when labelled; `extra`
+    metrics after them (the live comparison, lifecycle.monitoring.live_report)."""
     from evidently import Report
     from evidently.metrics import ValueDrift
     from evidently.presets import ClassificationQuality, DataDriftPreset, RegressionQuality
@@ -130,6 +136,7 @@ def build_report(
         # The small regression preset (MAE, RMSE, R², mean error, MAPE, max error). Its optional
         # plots (RegressionPreset has three) cost more than the whole drift preset here.
         items.append(RegressionQuality())
+    items.extend(extra)
     # include_tests: each drift metric then carries Evidently's own drifted / not drifted
     # verdict, which the adapter reads instead of re-deriving it from the score.
     return Report(items, include_tests=True)
@@ -144,9 +151,12 @@ def run_report(
     timestamp: dt.datetime,
     metadata: dict[str, str],
     positive: int | None = None,
+    extra: Sequence[Any] = (),
+    tags: Sequence[str] = (),
 ) -> Snapshot:
     """Run the report (current first, as Evidently wants it) and return the snapshot.
-    `positive` (a classifier's positive class) adds classification quality when labelled."""
+    `positive` (a classifier's positive class) adds classification quality when labelled;
+    `extra` metrics and `tags` go into the report as they are."""
     from evidently import Dataset
 
     definition = data_definition(columns, target, positive)
@@ -157,12 +167,14 @@ def run_report(
         keep.append(LABEL)
     cur = Dataset.from_pandas(current[keep], data_definition=definition)
     ref = Dataset.from_pandas(reference[keep], data_definition=definition)
-    report = build_report(columns, limits, target is not None, positive is not None)
+    report = build_report(columns, limits, target is not None, positive is not None, extra)
     with warnings.catch_warnings():
         # Evidently bins the target and scores each bin; a one-row bin makes sklearn warn that
         # R² is undefined there. Harmless for us: the overall scores are unaffected.
         warnings.filterwarnings("ignore", message="R\\^2 score is not well-defined")
-        return report.run(cur, ref, timestamp=timestamp, metadata=dict(metadata))
+        return report.run(
+            cur, ref, timestamp=timestamp, metadata=dict(metadata), tags=list(tags) or None
+        )
 
 
 def _classes_as_int(frame: pd.DataFrame, target: str) -> pd.DataFrame:

@@ -25,6 +25,13 @@ from lifecycle.monitoring.frames import (
     sample,
     schema_problems,
 )
+from lifecycle.monitoring.live import (
+    CANARY,
+    LiveComparison,
+    LiveEvidence,
+    compare_live,
+    read_live_rows,
+)
 from lifecycle.monitoring.paths import MonitorPaths
 from lifecycle.monitoring.performance import PerformanceCheck, check_performance
 from lifecycle.monitoring.publish import publish_window
@@ -70,13 +77,22 @@ def monitor_window(
     limits = params.monitor
     sample_rows = limits.sample_rows if sample_large else None
     obs = observe_window(window, spec, params, settings, paths, sample_rows)
+    live = observe_live(window, spec, params, paths, obs)
     snapshot, report, perf = None, None, None
     if obs.model is not None and obs.reference is not None:
-        snapshot, report, perf = evaluate_window(obs, window, spec, params, sample_large)
+        snapshot, report, perf = evaluate_window(obs, window, spec, params, sample_large, live)
     labelled = int(obs.current[spec.target].notna().sum()) if spec.target in obs.current else 0
     drift = report.drift if report else None
     evidence = Evidence(len(obs.current), labelled, tuple(obs.problems), drift, perf)
     summary = _summary(window, obs, evidence, decide(evidence, limits), limits)
+    summary = summary.model_copy(
+        update={
+            "notes": [*summary.notes, *live.notes],
+            "variants": live.variants,
+            "live": live.shadow,
+            "canary": live.canary,
+        }
+    )
     if paths.reports is not None:
         summary = publish_window(summary, snapshot, window, paths, limits)
     return MonitorResult(summary, snapshot)
@@ -116,6 +132,22 @@ def _summary(
         performance=perf,
         thresholds=limits,
     )
+
+
+def observe_live(
+    window: Window, spec: DatasetSpec, params: Params, paths: MonitorPaths, obs: Observed
+) -> LiveEvidence:
+    """The live stage's evidence in the window: the challenger's shadow predictions against
+    the champion's answers on the same labelled rows, and a canary's answers on their own."""
+    try:
+        rows = read_live_rows(paths.log, window)
+    except LogError as err:
+        return LiveEvidence(notes=[f"live rows not read: {err}"])
+    if rows is None:  # no shadow and no canary rows: every answered row is the champion's
+        return LiveEvidence(variants={"champion": obs.logged.logged} if obs.logged.logged else {})
+    labels = read_labels(paths.feedback, window)
+    version = obs.served_as[1] if obs.served_as else None
+    return compare_live(rows, labels, spec, params, version)
 
 
 def observe_window(
@@ -162,8 +194,15 @@ def observe_window(
 
 
 def _served_rows(logged: LoggedWindow) -> Observed:
-    """Keep the rows of the version that served most of the window (a window normally has one)."""
+    """Keep the champion's answers (not a canary's) of the version that served most of the
+    window (a window normally has one)."""
     frame = logged.frame
+    if "variant" in frame.columns:  # NULL: a log written before canaries, the champion's
+        canary = frame["variant"].astype(object).eq(CANARY).to_numpy()
+        if canary.all():
+            problem = "every prediction in the window was answered by a canary, none by a champion"
+            return Observed(logged, frame.iloc[:0], problems=[problem])
+        frame = frame[~canary].reset_index(drop=True)
     keys = frame["model_name"].astype(str) + " v" + frame["model_version"].astype(str)
     versions = {str(k): int(n) for k, n in keys.value_counts().items()}
     top = max(versions, key=lambda k: versions[k])
@@ -184,9 +223,15 @@ def _served_rows(logged: LoggedWindow) -> Observed:
 
 
 def evaluate_window(
-    obs: Observed, window: Window, spec: DatasetSpec, params: Params, sample_large: bool
+    obs: Observed,
+    window: Window,
+    spec: DatasetSpec,
+    params: Params,
+    sample_large: bool,
+    live: LiveEvidence | None = None,
 ) -> tuple[Any, ReportSummary, PerformanceCheck | None]:
-    """Run the Evidently report on the window and read it back; add slices when labelled."""
+    """Run the Evidently report on the window and read it back; add slices when labelled.
+    The live comparisons, if any, go into the report as metrics of their own."""
     assert obs.model is not None and obs.reference is not None
     limits = params.monitor
     rows = limits.sample_rows if sample_large else None
@@ -206,6 +251,13 @@ def evaluate_window(
         "run_id": obs.model.run_id,
         **{f"window_{k}": v for k, v in window.as_dict().items()},
     }
+    found = [c for c in (live.shadow, live.canary) if c] if live else []
+    extra: list[Any] = []
+    if found:
+        from lifecycle.monitoring.live_report import live_metrics
+
+        extra = list(live_metrics(found))
+        meta |= _live_metadata(found)
     snapshot = run_report(
         current,
         reference,
@@ -215,6 +267,8 @@ def evaluate_window(
         window.start.to_pydatetime(),
         meta,
         positive_class(spec),
+        extra,
+        [f"live:{c.variant}" for c in found],
     )
     report = summarize(snapshot.dict())
     perf = None
@@ -242,3 +296,16 @@ def _comparable(
             "left out of the drift comparison"
         )
     return columns.without(empty)
+
+
+def _live_metadata(found: list[LiveComparison]) -> dict[str, str]:
+    """The live comparisons as snapshot metadata (text): the workspace can filter runs by it."""
+    meta = {}
+    for live in found:
+        key = f"live_{live.variant}"
+        meta[f"{key}_challenger"] = live.challenger_version
+        meta[f"{key}_improvement"] = f"{live.improvement:.4f}"
+        meta[f"{key}_interval"] = f"{live.low:.4f} .. {live.high:.4f}"
+        meta[f"{key}_rows"] = str(live.rows)
+        meta[f"{key}_verdict"] = live.line()
+    return meta

@@ -1,5 +1,6 @@
 """The history of monitored windows (their summaries in reports/) and its PNG: drift share and
-error over time."""
+error over time, and the live error cut of a shadowed challenger where there is one; and the
+PNG of one window's live comparison."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from lifecycle.figures import figure
+from lifecycle.monitoring.live import LiveComparison
 from lifecycle.monitoring.summary import MonitorSummary
 from lifecycle.params import MonitorParams
 from lifecycle.tasks import higher_is_better
@@ -32,6 +34,11 @@ class HistoryEntry(BaseModel):
     validation_error: float | None
     decision: str
     created_at: str
+    # the shadowed challenger's live error cut and its interval (None: no live comparison)
+    live_improvement: float | None = None
+    live_low: float | None = None
+    live_high: float | None = None
+    live_version: str | None = None
 
 
 def history_entry(summary: MonitorSummary) -> HistoryEntry:
@@ -47,6 +54,10 @@ def history_entry(summary: MonitorSummary) -> HistoryEntry:
         validation_error=perf.validation.get(metric) if perf else None,
         decision=summary.decision,
         created_at=summary.created_at,
+        live_improvement=summary.live.improvement if summary.live else None,
+        live_low=summary.live.low if summary.live else None,
+        live_high=summary.live.high if summary.live else None,
+        live_version=summary.live.challenger_version if summary.live else None,
     )
 
 
@@ -70,12 +81,16 @@ TITLE = "Monitored windows by start (green ok, red retrain, grey insufficient da
 
 
 def plot_history(entries: list[HistoryEntry], limits: MonitorParams, png: Path) -> Path:
-    """Two panels over the windows: share of drifted features, and error vs validation."""
-    with figure(png, (9, 6), dpi=110, bbox_inches="tight", nrows=2, sharex=True) as (fig, axes):
-        top, bottom = axes
-        _draw_drift(top, entries, limits)
-        _draw_error(bottom, entries, limits)
-        for ax in (top, bottom):
+    """Two panels over the windows: share of drifted features, and error vs validation; a
+    third with the live error cut once a window has a live (shadow) comparison."""
+    live = any(e.live_improvement is not None for e in entries)
+    rows, size = (3, (9, 8.5)) if live else (2, (9, 6))
+    with figure(png, size, dpi=110, bbox_inches="tight", nrows=rows, sharex=True) as (fig, axes):
+        _draw_drift(axes[0], entries, limits)
+        _draw_error(axes[1], entries, limits)
+        if live:
+            _draw_live(axes[2], entries)
+        for ax in axes:
             ax.legend(fontsize=8, loc="upper left")
             ax.grid(alpha=0.3)
         fig.autofmt_xdate()
@@ -128,3 +143,66 @@ def _draw_error(ax: Any, entries: list[HistoryEntry], limits: MonitorParams) -> 
         label="allowed: validation error × (1 + monitor.max_error_increase)",
     )
     ax.set(ylabel=limits.metric.upper(), ylim=(0, None))
+
+
+def _draw_live(ax: Any, entries: list[HistoryEntry]) -> None:
+    """The shadowed challenger's error cut per window, with its interval as an error bar."""
+    shown = [e for e in entries if e.live_improvement is not None]
+    when = [pd.Timestamp(e.window_start) for e in shown]
+    cut = [float(e.live_improvement or 0.0) for e in shown]
+    low = [c if e.live_low is None else e.live_low for c, e in zip(cut, shown, strict=True)]
+    high = [c if e.live_high is None else e.live_high for c, e in zip(cut, shown, strict=True)]
+    below = [c - lo for c, lo in zip(cut, low, strict=True)]
+    above = [hi - c for c, hi in zip(cut, high, strict=True)]
+    ax.errorbar(
+        when,
+        cut,
+        yerr=[below, above],
+        fmt="o",
+        color="tab:purple",
+        capsize=4,
+        label="challenger's live error cut (shadow), with its interval",
+    )
+    for x, y, e in zip(when, cut, shown, strict=True):
+        ax.annotate(
+            f"v{e.live_version}", (x, y), textcoords="offset points", xytext=(6, 4), fontsize=7
+        )
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set(ylabel="1 - error(challenger) / error(champion)")
+
+
+def plot_live(comparisons: list[LiveComparison], png: Path) -> Path:
+    """One window's live comparisons, a panel each: the gate metric per day for the champion
+    and the challenger, and the verdict with its interval as the title."""
+    size = (9.0, 3.6 * len(comparisons))
+    with figure(png, size, dpi=110, nrows=len(comparisons), squeeze=False) as (_, axes):
+        for ax, live in zip(axes[:, 0], comparisons, strict=True):
+            _draw_days(ax, live)
+    return png
+
+
+def _draw_days(ax: Any, live: LiveComparison) -> None:
+    days = [pd.Timestamp(d.day) for d in live.per_day]
+    champion = _series([d.champion for d in live.per_day])
+    challenger = _series([d.challenger for d in live.per_day])
+    ax.plot(days, champion, "o-", color="tab:blue", label=f"champion v{live.champion_version}")
+    ax.plot(
+        days,
+        challenger,
+        "s-",
+        color="tab:orange",
+        label=f"{live.variant} v{live.challenger_version}",
+    )
+    how = "same rows" if live.paired else "each on its own rows"
+    ax.set(
+        ylabel=f"{live.metric.upper()} per day",
+        title=(
+            f"{live.variant}: error cut {live.improvement:+.1%} "
+            f"({live.confidence:.0%} interval {live.low:+.1%} .. {live.high:+.1%}; "
+            f"{live.rows} rows, {live.days} days, {how})"
+        ),
+    )
+    ax.title.set_fontsize(9)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3)
+    ax.tick_params(axis="x", labelrotation=30)

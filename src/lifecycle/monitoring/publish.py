@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from lifecycle.monitoring.paths import MonitorPaths
-from lifecycle.monitoring.plots import SUMMARY, plot_history, read_history
+from lifecycle.monitoring.plots import SUMMARY, plot_history, plot_live, read_history
 from lifecycle.monitoring.summary import MonitorSummary
 from lifecycle.monitoring.window import Window
 from lifecycle.params import MonitorParams
 
 LATEST = "latest.json"  # always the summary of the newest monitoring run
 HISTORY_PNG = "history.png"
+LIVE_PNG = "live.png"  # a window's live comparisons (shadow, canary), next to its summary
 
 
 def publish_window(
@@ -38,6 +39,9 @@ def publish_window(
 
             run_id = add_run(paths.workspace, summary.model_name, snapshot, window.label)
     artifacts |= {"summary": folder / SUMMARY, "png": paths.reports / HISTORY_PNG}
+    live = [found for found in (summary.live, summary.canary) if found]
+    if live:
+        artifacts["live_png"] = plot_live(live, folder / LIVE_PNG)
     summary = summary.model_copy(
         update={"artifacts": {k: str(v) for k, v in artifacts.items()}, "workspace_run": run_id}
     )

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lifecycle.monitoring.decision import Status
 from lifecycle.monitoring.drift import DriftSummary
+from lifecycle.monitoring.live import LiveComparison
 from lifecycle.monitoring.performance import PerformanceCheck
 from lifecycle.params import MonitorParams
 
@@ -51,6 +52,12 @@ class MonitorSummary(BaseModel):
     created_at: str = Field(
         default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     )
+    # The live stage (lifecycle.monitoring.live): rows in the window per variant (champion,
+    # canary, shadow), the challenger's shadow comparison with the champion on the same
+    # labelled rows, and a canary's on its own rows. None: no such (labelled) rows.
+    variants: dict[str, int] = Field(default_factory=dict)
+    live: LiveComparison | None = None
+    canary: LiveComparison | None = None
 
     def headline(self) -> str:
         """Decision and reasons as a few lines of text, for the terminal."""
@@ -60,5 +67,6 @@ class MonitorSummary(BaseModel):
             f"[{self.window['start']} .. {self.window['end']}, {what}]"
         ]
         lines += [f"  - {reason}" for reason in self.reasons]
+        lines += [f"  {found.line()}" for found in (self.live, self.canary) if found]
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)

@@ -18,6 +18,7 @@ def _project(workspace: Any, name: str) -> Any:
     """Find the project by name, or create it with a dashboard of drift share and error."""
     found = workspace.search_project(name)
     if found:
+        _add_live_panel(found[0])  # a project made before the live stage gains its panel
         return found[0]
     from evidently.sdk.models import PanelMetric
     from evidently.sdk.panels import line_plot_panel
@@ -32,7 +33,30 @@ def _project(workspace: Any, name: str) -> Any:
     mae = PanelMetric(metric="MAE", metric_labels={"value_type": "mean"}, legend="MAE")
     dashboard.add_panel(line_plot_panel("Share of drifted features", [share], size="half"))
     dashboard.add_panel(line_plot_panel("Mean absolute error", [mae], size="half"))
+    _add_live_panel(project)
     return project
+
+
+LIVE_PANEL = "Live error cut of the shadowed challenger (lifecycle.monitoring.live_report)"
+
+
+def _add_live_panel(project: Any) -> None:
+    """The live comparison's error cut and interval per run (the LiveErrorCut metric)."""
+    dashboard = project.dashboard
+    if any(panel.title == LIVE_PANEL for panel in dashboard.model().panels):
+        return
+    from evidently.sdk.models import PanelMetric
+    from evidently.sdk.panels import line_plot_panel
+
+    values = [
+        PanelMetric(
+            metric="LiveErrorCut",
+            metric_labels={"variant": "shadow", "label": label},
+            legend=legend,
+        )
+        for label, legend in (("improvement", "error cut"), ("low", "low"), ("high", "high"))
+    ]
+    dashboard.add_panel(line_plot_panel(LIVE_PANEL, values, size="full"))
 
 
 def add_run(path: Path, model_name: str, snapshot: Snapshot, name: str) -> str:

@@ -22,6 +22,8 @@ import numpy as np
 
 from lifecycle.tasks import higher_is_better
 
+# An interval from one day block is zero-width: no evidence at all. Decisions need this many.
+MIN_DAYS = 2
 RESAMPLES = 2000  # bootstrap draws: the interval's ends move by < 0.1 point between seeds here
 # Metrics that are a mean (or the root of a mean) of per-row losses: their bootstrap is a
 # weighted sum of per-day totals, no loop. The others (ROC AUC, F1) are recomputed per draw.

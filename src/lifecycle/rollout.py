@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lifecycle.evidence import Comparison
+from lifecycle.evidence import MIN_DAYS, Comparison
 from lifecycle.gate import GateVerdict
 from lifecycle.params import GateParams
 from lifecycle.registry import (
@@ -50,6 +50,12 @@ def judge_live(evidence: Comparison | None, gate: GateParams) -> LiveVerdict:
         rows = 0 if evidence is None else evidence.rows
         return LiveVerdict(
             "wait", f"{rows} labelled shadow rows, the live gate needs {live.min_rows}"
+        )
+    if evidence.days < MIN_DAYS:  # one day block: a zero-width interval, no evidence
+        return LiveVerdict(
+            "wait",
+            f"{evidence.rows} labelled shadow rows span {evidence.days} day; the "
+            f"day-block bootstrap needs {MIN_DAYS}",
         )
     said = evidence.verdict()
     if evidence.better is True and evidence.improvement >= gate.margin:

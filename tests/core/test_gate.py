@@ -63,3 +63,10 @@ def test_the_live_gate_waits_promotes_and_refuses() -> None:
     assert judge_live(_evidence(-0.05, -0.08, -0.02), live).action == "refuse"
     assert judge_live(_evidence(0.01, -0.02, 0.04, rows=300), live).action == "wait"
     assert judge_live(_evidence(0.01, -0.02, 0.04, rows=400), live).action == "refuse"  # 2x min
+
+
+def test_the_live_gate_waits_while_the_rows_span_one_day() -> None:
+    live = make_params(gate={"live": {"min_rows": 200}}).gate
+    one_day = Comparison("mae", 100.0, 80.0, 0.2, 0.2, 0.2, 0.9, 0.0, 500, 1, True)
+    verdict = judge_live(one_day, live)
+    assert verdict.action == "wait" and "span 1 day" in verdict.reason

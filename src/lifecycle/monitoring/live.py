@@ -30,9 +30,6 @@ from lifecycle.prediction_log import SHADOW_TABLE, TABLE
 LiveVariant = Literal["shadow", "canary"]
 CHAMPION, CANARY = "champion", "canary"  # values of the answered rows' `variant`
 KEY = ["request_id", "row"]  # joins a shadow row to the answered row of the same record
-# A day-block bootstrap over a single day has no spread at all (every draw is that day): an
-# interval from fewer days than this is no evidence, whatever its width says.
-MIN_DAYS = 2
 _ANSWERED = ["request_id", "row", "event_time", "prediction", "model_name", "model_version"]
 _SHADOW = ["request_id", "row", "event_time", "prediction", "model_name", "model_version"]
 

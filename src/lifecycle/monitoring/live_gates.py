@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lifecycle.monitoring.live import MIN_DAYS, LiveComparison
+from lifecycle.evidence import MIN_DAYS
+from lifecycle.monitoring.live import LiveComparison
 from lifecycle.monitoring.summary import MonitorSummary
 from lifecycle.params import Params
 from lifecycle.settings import Settings
@@ -57,11 +58,6 @@ def _live_gate(
         live = None
     if live is None and not why:
         why = f" ({summary.variants.get('shadow', 0)} shadow rows in the window)"
-    if live is not None and live.days < MIN_DAYS:  # one day block: the interval is no evidence
-        return (
-            f"live gate: v{waiting} WAITS: its {live.rows} labelled shadow rows span "
-            f"{live.days} day, a day-block bootstrap needs {MIN_DAYS}"
-        )
     evidence = live.comparison() if live else None
     decision = decide_live(client, name, evidence, params.gate, settings.promotion_log, commit)
     if decision is None:

@@ -27,12 +27,8 @@ from lifecycle.entry import Context, StageFailed
 from lifecycle.monitoring.drift import run_report, summarize
 from lifecycle.monitoring.feedback import deliver_from_source
 from lifecycle.monitoring.frames import monitor_frame, monitored_columns, sample
-from lifecycle.monitoring.monitor import (
-    Observed,
-    evaluate_window,
-    monitor_window,
-    observe_window,
-)
+from lifecycle.monitoring.monitor import evaluate_window, monitor_window
+from lifecycle.monitoring.observe import Observed, observe_window
 from lifecycle.monitoring.paths import MonitorPaths
 from lifecycle.monitoring.publish import publish_window
 from lifecycle.monitoring.simulate import load_served, period_rows, replay, resample

@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline
 
 from lifecycle.dataset import DatasetSpec, model_frame
 from lifecycle.features import build_features
-from lifecycle.monitoring import monitor as monitor_module
+from lifecycle.monitoring import observe as observe_module
 from lifecycle.monitoring.feedback import deliver_from_source
 from lifecycle.monitoring.frames import LABEL, PREDICTION
 from lifecycle.monitoring.monitor import monitor_window
@@ -95,8 +95,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 def monitor(world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Monitor:
     """monitor_window with the registry look-ups answered by the world's model."""
     monkeypatch.setattr("lifecycle.tracking.configure", lambda settings: None)
-    monkeypatch.setattr(monitor_module, "lookup_model", lambda client, name, version: world.model)
-    monkeypatch.setattr(monitor_module, "reference_frame", lambda *args: world.reference)
+    monkeypatch.setattr(observe_module, "lookup_model", lambda client, name, version: world.model)
+    monkeypatch.setattr(observe_module, "reference_frame", lambda *args: world.reference)
 
     def run(window: Window, reports: Path | None = None) -> MonitorSummary:
         paths = MonitorPaths(world.paths.log, world.paths.feedback, tmp_path, reports)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from lifecycle.evidence import MIN_DAYS
-from lifecycle.monitoring.live import LiveComparison
+from lifecycle.monitoring.live_comparison import LiveComparison
 from lifecycle.monitoring.summary import MonitorSummary
 from lifecycle.params import Params
 from lifecycle.settings import Settings

@@ -20,7 +20,7 @@ from typing import Any
 from evidently.core.metric_types import ByLabelCalculation, ByLabelMetric, ByLabelValue
 from evidently.legacy.renderers.html_widgets import CounterData, counter, text_widget
 
-from lifecycle.monitoring.live import LiveComparison
+from lifecycle.monitoring.live_comparison import LiveComparison
 
 LABELS = ("improvement", "low", "high")  # the value's labels: the dashboard's three lines
 

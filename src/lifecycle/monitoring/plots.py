@@ -12,7 +12,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from lifecycle.figures import figure
-from lifecycle.monitoring.live import LiveComparison
+from lifecycle.monitoring.live_comparison import LiveComparison
 from lifecycle.monitoring.summary import MonitorSummary
 from lifecycle.params import MonitorParams
 from lifecycle.tasks import higher_is_better

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lifecycle.monitoring.decision import Status
 from lifecycle.monitoring.drift import DriftSummary
-from lifecycle.monitoring.live import LiveComparison
+from lifecycle.monitoring.live_comparison import LiveComparison
 from lifecycle.monitoring.performance import PerformanceCheck
 from lifecycle.params import MonitorParams
 

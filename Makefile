@@ -72,7 +72,7 @@ bench: setup ## Benchmarks as ratios (pipeline, event table, serving vs mlflow s
 bench-deps: ## Install hey, the load generator of `make bench` (Debian/Ubuntu, apt-get)
 	command -v hey >/dev/null || $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y hey
 
-replay: setup ## Play Apr 2011..Dec 2012 month by month: serve, monitor, retrain, promote (POLICY=drift|scheduled|never|all)
+replay: setup ## Play Apr 2011..Dec 2012 month by month: serve, monitor, retrain, promote (POLICY=drift|scheduled|shadow|never|all)
 	python pipelines/replay.py --policy $(or $(POLICY),params)
 
 monitor: setup ## Drift + performance of a window of the prediction log, and the decision (START= END=; exit 0 ok, 10 retrain, 20 insufficient data)

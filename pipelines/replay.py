@@ -1,7 +1,8 @@
 """The lifecycle replay: serve, monitor, retrain, promote and redeploy, month by month.
 
 Plays the months of `replay` in params.yaml against a real `bentoml serve` process, in a git
-working repository under state/replay/<policy>/ whose commits are the retrains.
+working repository under state/replay/<policy>/ whose commits are the retrains. `--policy all`
+plays every policy, one after the other, and compares them in reports/replay/comparison.md.
 """
 
 import argparse
@@ -9,16 +10,17 @@ import sys
 from pathlib import Path
 
 from lifecycle.entry import context, run
+from lifecycle.replay.comparison import publish_comparison
 from lifecycle.replay.scoring import ReplayTerms
 from lifecycle.replay.session import run_policy
-from lifecycle.replay.timeline import headline
+from lifecycle.replay.timeline import Month, headline
 from lifecycle.replay.timeline_page import headline_summary
 
-POLICIES = ("drift", "scheduled", "never")
+POLICIES = ("drift", "scheduled", "shadow", "never")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the replay for one policy (or all three) and print the headline numbers."""
+    """Run the replay for one policy (or all of them) and print the headline numbers."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--policy", choices=[*POLICIES, "all", "params"], default="params")
     parser.add_argument("--out", default="reports/replay", type=Path)
@@ -31,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         "all": list(POLICIES),
     }
     policies = chosen.get(args.policy, [args.policy])
+    played: dict[str, list[Month]] = {}
     for policy in policies:
         out = args.out if len(policies) == 1 else args.out / policy
         replay = ctx.params.replay.model_copy(update={"policy": policy})
@@ -45,9 +48,17 @@ def main(argv: list[str] | None = None) -> int:
         h = headline(months, terms)
         print(
             f"[replay:{policy}] {headline_summary(h)}; "
-            f"retrains {h.retrains}, promotions {h.promotions}, failed requests "
-            f"{h.failed_requests}\n  reports: {out}/timeline.md, timeline.png, timeline.json"
+            f"retrains {h.retrains}, promotions {h.promotions} "
+            f"({h.promotions_not_better} of {h.promotions_judged} not better on the next "
+            f"month's labels), failed requests {h.failed_requests}"
+            f"\n  reports: {out}/timeline.md, timeline.png, timeline.json"
         )
+        played[policy] = months
+        if len(policies) > 1:  # rewritten after each policy: an interrupted run keeps the rest
+            span = {"start": str(replay.start), "end": str(replay.end)}
+            publish_comparison(played, terms, args.out, {"policies": list(played)} | span)
+    if len(policies) > 1:
+        print(f"[replay] policies compared: {args.out}/comparison.md, .json, .png")
     return 0
 
 

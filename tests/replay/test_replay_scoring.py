@@ -132,7 +132,9 @@ def test_the_regression_pages_keep_their_wording_and_keys(tmp_path: Path) -> Non
     body = json.loads((tmp_path / "timeline.json").read_text())
     assert list(body["headline"]) == [
         "months", "metric", "served_mae", "counterfactual_mae", "error_saved", "error_saved_pct",
-        "retrains", "promotions", "refusals", "failures", "failed_requests",
+        "retrains", "promotions", "refusals", "failures", "failed_requests", "shadowed",
+        "live_refusals", "promotions_judged", "promotions_not_better",
+        "promotions_confidently_worse",
     ]  # fmt: skip
     assert body["headline"]["error_saved"] == 15832.5
     assert list(body["months"][0])[:7] == [

@@ -28,11 +28,12 @@ def apply_live_gates(summary: MonitorSummary, params: Params, settings: Settings
     from lifecycle.tracking import configure, git_commit
 
     client, name = configure(settings), params.registry.model_name
+    commit = git_commit(settings.project_root)  # the project's, also in a replay's work repo
     lines = []
     if params.gate.live.required:
-        lines.append(_live_gate(client, name, summary, params, settings, git_commit()))
+        lines.append(_live_gate(client, name, summary, params, settings, commit))
     if canary_rows:
-        lines.append(_canary_guardrail(client, name, summary, params, settings, git_commit()))
+        lines.append(_canary_guardrail(client, name, summary, params, settings, commit))
     return lines
 
 

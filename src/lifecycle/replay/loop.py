@@ -12,7 +12,8 @@ import itertools
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sklearn.pipeline import Pipeline
@@ -23,15 +24,20 @@ from lifecycle.params import Params, ReplayParams, load_params
 from lifecycle.pipeline_paths import pipeline_paths
 from lifecycle.predictions import predict_frame
 from lifecycle.registry import current
+from lifecycle.replay.hindsight import judge_in_hindsight
 from lifecycle.replay.policy import should_retrain
 from lifecycle.replay.scoring import ReplayTerms, score_month
-from lifecycle.replay.timeline import Month, Retrain
+from lifecycle.replay.shadowing import apply_live_gate, follow_challenger, wait_for_shadow_rows
+from lifecycle.replay.timeline import Hindsight, Month, Promoted, Retrain, promoted_in
 from lifecycle.replay.traffic import Traffic, send_month
 from lifecycle.replay.workrepo import WorkRepo
 from lifecycle.serving.process import Server
 from lifecycle.settings import Settings
 from lifecycle.source import read_source
 from lifecycle.tracking import configure, load_model
+
+if TYPE_CHECKING:
+    from lifecycle.monitoring.summary import MonitorSummary
 
 
 def months(start: dt.date, end: dt.date) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
@@ -49,6 +55,7 @@ class World:
     params: Params
     spec: DatasetSpec
     source: pd.DataFrame
+    models: dict[str, Pipeline] = field(default_factory=dict)  # loaded versions, by version
 
     @classmethod
     def open(cls, repo: WorkRepo) -> World:
@@ -76,6 +83,13 @@ class World:
         if version is None:
             raise LookupError("the working repository's registry has no champion")
         return str(version.version)
+
+    def model(self, version: str) -> Pipeline:
+        """A registered version of the working repository's model (loaded once)."""
+        if version not in self.models:
+            name = self.params.registry.model_name
+            self.models[version] = load_model(f"models:/{name}/{version}")
+        return self.models[version]
 
     def month_rows(self, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
         """The source rows whose event time falls in [start, end)."""
@@ -107,28 +121,72 @@ Progress = Callable[[Month], None]
 
 def play(world: World, server: Server, replay: ReplayParams, on_month: Progress) -> list[Month]:
     """Play every month of the replay window; call `on_month` after each (for live output)."""
-    never = load_model(f"models:/{world.params.registry.model_name}/{world.champion_version()}")
+    never = world.model(world.champion_version())
     done: list[Month] = []
     since = 0
+    shadowed: str | None = None  # the challenger the service predicts with in shadow
     for start, end in tqdm(months(replay.start, replay.end), desc="replay", unit="month"):
         rows = world.month_rows(start, end)
         served = world.champion_version()
         clock, cpu = time.perf_counter(), time.process_time()
         traffic = send_month(server.url, rows, world.spec, replay.clients)
-        month = observe_month(world, start, end, rows, traffic, never, served)
+        shadow_rows = 0
+        if shadowed:  # the shadow thread logs behind the answers: let it catch up
+            answered = traffic.requests - traffic.failed
+            shadow_rows = wait_for_shadow_rows(world.settings.prediction_log, start, end, answered)
+        month, summary = observe_month(world, start, end, rows, traffic, never, served)
         month.seconds["traffic"] = round(traffic.seconds, 1)
         month.seconds["monitor"] = round(time.perf_counter() - clock - traffic.seconds, 1)
         month.seconds["replay_cpu"] = round(time.process_time() - cpu, 1)
+        if done and (made := promoted_in(done[-1])):  # last month's promotion, in hindsight
+            clock = time.perf_counter()
+            done[-1].hindsight = hindsight(world, made, month.month, rows)
+            month.seconds["hindsight"] = round(time.perf_counter() - clock, 1)
         since += 1
-        if should_retrain(replay.policy, month.decision, since, replay.every_months):
+        if shadowed:
+            month.live = apply_live_gate(
+                summary, world.params, world.settings, shadowed, served, shadow_rows
+            )
+            if month.live.action == "promote":
+                month.switched_to, since = server.reload_to(shadowed), 0
+            elif month.live.action == "refuse":
+                follow_challenger(server, None)  # the alias is gone: stop shadowing it
+            if month.live.action != "wait":
+                shadowed = None
+        # A challenger still waiting keeps its place; one just promoted is monitored first.
+        busy = shadowed is not None or (month.live is not None and month.live.action == "promote")
+        if not busy and should_retrain(replay.policy, month.decision, since, replay.every_months):
             month.retrain, since = retrain(world, end.date()), 0
             month.seconds["retrain"] = month.retrain.seconds
             month.seconds["retrain_cpu"] = month.retrain.cpu_seconds
             if month.retrain.outcome == "promote" and month.retrain.version:
                 month.switched_to = server.reload_to(month.retrain.version)  # no restart
+            elif month.retrain.outcome == "shadow" and month.retrain.version:
+                follow_challenger(server, month.retrain.version)  # next month, in shadow
+                shadowed = month.retrain.version
         done.append(month)
         on_month(month)
     return done
+
+
+def hindsight(world: World, made: Promoted, month: str, rows: pd.DataFrame) -> Hindsight | None:
+    """A promotion judged by the next month's labelled rows: the new champion against the one
+    it replaced, on the gate metric at gate.confidence (None: the month has no labels)."""
+    labelled = rows[rows[world.spec.target].notna()]
+    if labelled.empty:
+        return None
+    gate = world.params.gate
+    return judge_in_hindsight(
+        month,
+        made,
+        gate.metric,
+        labelled[world.spec.target].to_numpy(float),
+        predict_frame(world.model(made.replaced), labelled, world.spec).to_numpy(float),
+        predict_frame(world.model(made.version), labelled, world.spec).to_numpy(float),
+        labelled[EVENT_TIME].to_numpy(),
+        gate.confidence,
+        seed=world.params.seed,
+    )
 
 
 def observe_month(
@@ -139,7 +197,7 @@ def observe_month(
     traffic: Traffic,
     never: Pipeline,
     served: str,
-) -> Month:
+) -> tuple[Month, MonitorSummary]:
     """After the month: deliver its labels, monitor it, and score served vs never-retrained."""
     from lifecycle.monitoring.feedback import deliver_from_source
     from lifecycle.monitoring.monitor import monitor_window
@@ -154,7 +212,7 @@ def observe_month(
     answered = traffic.predictions.notna()
     served_scores = score_month(terms, target[answered], traffic.predictions[answered])
     counterfactual = score_month(terms, target, predict_frame(never, rows, world.spec))
-    return Month(
+    month = Month(
         month=f"{start:%Y-%m}",
         served_version=served,
         requests=traffic.requests,
@@ -165,4 +223,6 @@ def observe_month(
         drift_share=summary.drift_share,
         decision=summary.decision,
         reasons=list(summary.reasons),
+        answered_by=traffic.answered_by,
     )
+    return month, summary

@@ -13,6 +13,7 @@ from typing import Any
 from lifecycle.entry import StageFailed
 from lifecycle.params import ReplayParams
 from lifecycle.replay.loop import World, play
+from lifecycle.replay.policy import POLICY_PARAMS
 from lifecycle.replay.scoring import ReplayTerms
 from lifecycle.replay.timeline import Month
 from lifecycle.replay.timeline_page import publish_timeline
@@ -39,10 +40,12 @@ class TimelineWriter:
 
 
 def first_champion(root: Path, replay: ReplayParams, work: Path) -> WorkRepo:
-    """A fresh working repository of the project at `work`, with data to `replay.start` and
-    its first champion trained by `dvc repro` (and committed)."""
+    """A fresh working repository of the project at `work`, with data to `replay.start`, the
+    params its policy sets, and its first champion trained by `dvc repro` (and committed)."""
     shutil.rmtree(work, ignore_errors=True)
     repo = WorkRepo.create(root, work)
+    if changes := POLICY_PARAMS.get(replay.policy):
+        repo.set_params(changes)  # e.g. shadow: gate.live.required and rollout.shadow true
     repo.set_as_of(replay.start)
     first = repo.repro()
     if not first.ok:
@@ -55,8 +58,12 @@ def run_policy(root: Path, replay: ReplayParams, work: Path, out: Path) -> list[
     """Play every month of `replay` (its policy decides when to retrain); return the months."""
     clock = time.perf_counter()  # the timeline's seconds include the first champion
     repo = first_champion(root, replay, work)
-    meta = {"policy": replay.policy, "work_repo": str(repo.path)}
     world = World.open(repo)
+    meta = {
+        "policy": replay.policy,
+        "work_repo": str(repo.path),
+        "gate_confidence": world.params.gate.confidence,  # of each promotion's hindsight
+    }
     span = {"start": str(replay.start), "end": str(replay.end)}
     writer = TimelineWriter(out, meta | span, clock, world.terms)
     env = {

@@ -22,12 +22,49 @@ class Retrain:
     """What happened when the loop retrained after a month."""
 
     as_of: str  # the data snapshot the new candidates were trained on (exclusive end)
-    outcome: str  # promote | refuse | failed
+    outcome: str  # promote | refuse | failed | shadow (passed offline, waits for live evidence)
     version: str | None  # the registered challenger, if any
     reason: str
     commit: str = ""  # commit of params.yaml + dvc.lock in the replay's working repository
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # CPU of `dvc repro` and its stage processes (wall time is noisy)
+
+
+@dataclass
+class LiveStage:
+    """A month the champion answered while a challenger predicted every request in shadow, and
+    what the live gate made of the month's labelled shadow rows (lifecycle.rollout.decide_live)."""
+
+    version: str  # the challenger in shadow: its predictions were logged, never sent back
+    champion: str  # the champion that answered meanwhile
+    action: str  # promote | refuse | wait (too few labelled shadow rows yet)
+    reason: str
+    # The live evidence, evidence.Comparison.as_dict(): improvement, low, high, rows, verdict
+    evidence: dict[str, Any] | None = None
+    shadow_rows: int = 0  # rows the challenger predicted in shadow this month (the log's table)
+
+
+@dataclass
+class Hindsight:
+    """A promotion judged by the month after it: the new champion against the one it replaced,
+    on every labelled row of that month (lifecycle.replay.hindsight)."""
+
+    month: str  # the month whose labels judged it
+    promoted: str
+    replaced: str
+    stage: str  # offline (the gate's test window) | live (the shadow month)
+    metric: str  # the gate's
+    promoted_score: float  # the metric of each on the month's rows
+    replaced_score: float
+    improvement: float  # 1 - error(promoted) / error(replaced): > 0 is better
+    low: float  # its interval at `confidence` (day-block bootstrap)
+    high: float
+    confidence: float
+    rows: int
+    days: int
+    better: bool  # improvement > 0: the month bore the promotion out
+    confident: bool | None  # True: better at `confidence`; False: worse; None: can't tell
+    verdict: str
 
 
 @dataclass
@@ -46,9 +83,53 @@ class Month:
     reasons: list[str] = field(default_factory=list)
     retrain: Retrain | None = None
     switched_to: str | None = None  # version the live server switched to after this month
+    live: LiveStage | None = None  # a challenger was in shadow this month (policy shadow)
+    hindsight: Hindsight | None = None  # this month's promotion, judged by the next month
     # Wall time of each phase, and CPU: `replay_cpu` is this process (the HTTP clients and
     # monitoring), `retrain_cpu` the retrain's processes. The server's CPU is not included.
     seconds: dict[str, float] = field(default_factory=dict)
+    answered_by: dict[str, int] = field(default_factory=dict)  # answers per "variant vN"
+
+
+@dataclass(frozen=True)
+class Promoted:
+    """A promotion made after a month: who became champion, whom it replaced, at which stage."""
+
+    version: str
+    replaced: str
+    stage: str  # offline | live
+
+
+def promoted_in(m: Month) -> Promoted | None:
+    """The promotion made after month `m`, if any (the live gate's, or the retrain's)."""
+    if m.live and m.live.action == "promote":
+        return Promoted(m.live.version, m.live.champion, "live")
+    if m.retrain and m.retrain.outcome == "promote" and m.retrain.version:
+        return Promoted(m.retrain.version, m.served_version, "offline")
+    return None
+
+
+@dataclass(frozen=True)
+class PromotionTally:
+    """How the promotions fared on the next month's labels."""
+
+    promotions: int  # all, at either stage
+    judged: int  # those with a next month to judge them (the last month's has none)
+    not_better: int  # the next month's error was not lower (improvement <= 0)
+    confidently_worse: int  # ... and worse beyond the noise (the interval below 0)
+    confidently_better: int  # better beyond the noise (the interval above 0)
+
+
+def tally_promotions(months: list[Month]) -> PromotionTally:
+    """Count the promotions and what the month after each showed."""
+    judged = [m.hindsight for m in months if promoted_in(m) and m.hindsight]
+    return PromotionTally(
+        promotions=sum(1 for m in months if promoted_in(m)),
+        judged=len(judged),
+        not_better=sum(1 for h in judged if not h.better),
+        confidently_worse=sum(1 for h in judged if h.confident is False),
+        confidently_better=sum(1 for h in judged if h.confident is True),
+    )
 
 
 def named_scores(served: Scored, counterfactual: Scored) -> dict[str, float | None]:
@@ -87,6 +168,11 @@ class Headline:
     refusals: int
     failures: int
     failed_requests: int
+    shadowed: int = 0  # retrains that passed offline and went into shadow (gate.live.required)
+    live_refusals: int = 0  # shadowed challengers the live gate refused
+    promotions_judged: int = 0  # promotions with a next month to judge them
+    promotions_not_better: int = 0  # ... whose next month's labels showed no lower error
+    promotions_confidently_worse: int = 0  # ... worse beyond the interval
 
 
 def _weighted(months: list[Month], metric: str) -> tuple[float, float, int]:
@@ -116,6 +202,8 @@ def headline(months: list[Month], terms: ReplayTerms) -> Headline:
     gain = round((s - c) / rows, 4) + 0.0 if up and rows else None
     closed = round(100 * (s - c) / (rows - c), 1) + 0.0 if up and rows > c else None
     outcomes = [m.retrain.outcome for m in months if m.retrain]
+    live = [m.live.action for m in months if m.live]
+    tally = tally_promotions(months)
     return Headline(
         months=len(months),
         metric=terms.metric,
@@ -126,10 +214,15 @@ def headline(months: list[Month], terms: ReplayTerms) -> Headline:
         gain=gain,
         shortfall_closed_pct=closed,
         retrains=len(outcomes),
-        promotions=outcomes.count("promote"),
+        promotions=tally.promotions,
         refusals=outcomes.count("refuse"),
         failures=outcomes.count("failed"),
         failed_requests=sum(m.failed_requests for m in months),
+        shadowed=outcomes.count("shadow"),
+        live_refusals=live.count("refuse"),
+        promotions_judged=tally.judged,
+        promotions_not_better=tally.not_better,
+        promotions_confidently_worse=tally.confidently_worse,
     )
 
 

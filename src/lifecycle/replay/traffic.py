@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -27,6 +28,7 @@ class Traffic:
     requests: int
     failed: int
     seconds: float
+    answered_by: dict[str, int] = field(default_factory=dict)  # answers per "variant vN"
 
 
 # A client that meets 503 ("overloaded, retry with backoff") or a dropped connection keeps
@@ -71,11 +73,17 @@ def answered_value(answer: dict[str, Any], positive: int | str | None) -> float:
     return float(answer["probabilities"][str(positive)])  # keyed by class, as JSON keys are
 
 
+def answered_as(answer: dict[str, Any]) -> str:
+    """Which model answered a record, as "variant vN" (a service without variants: champion)."""
+    return f"{answer.get('variant', 'champion')} v{answer.get('model_version', '?')}"
+
+
 def send_month(url: str, rows: pd.DataFrame, spec: DatasetSpec, clients: int) -> Traffic:
     """POST each row as its own request from `clients` threads; never raises on a bad answer."""
     clock = time.perf_counter()
     records = records_from_frame(rows, spec)
     out = np.full(len(records), np.nan)
+    who: list[str | None] = [None] * len(records)
     positive = positive_class(spec)
     with httpx.Client(
         base_url=url, timeout=30, limits=httpx.Limits(max_connections=clients)
@@ -85,7 +93,7 @@ def send_month(url: str, rows: pd.DataFrame, spec: DatasetSpec, clients: int) ->
             body = post_with_retry(http, {"records": [records[i]]})
             if body is None:
                 return False
-            out[i] = answered_value(body[0], positive)
+            out[i], who[i] = answered_value(body[0], positive), answered_as(body[0])
             return True
 
         with ThreadPoolExecutor(clients) as pool:
@@ -99,4 +107,5 @@ def send_month(url: str, rows: pd.DataFrame, spec: DatasetSpec, clients: int) ->
                 )
             )
     seconds = time.perf_counter() - clock
-    return Traffic(pd.Series(out, index=rows.index), len(ok), ok.count(False), seconds)
+    by = dict(sorted(Counter(w for w in who if w is not None).items()))
+    return Traffic(pd.Series(out, index=rows.index), len(ok), ok.count(False), seconds, by)

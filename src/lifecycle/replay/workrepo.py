@@ -21,6 +21,53 @@ from pathlib import Path
 from lifecycle.project_copy import commit_all, fresh_copy
 
 AS_OF = re.compile(r"""^(\s*as_of:\s*)["']?[0-9-]+["']?""", re.MULTILINE)
+_KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z_][\w.-]*):(?P<rest>.*)$")
+_SCALAR = re.compile(r"""^(\s*)("[^"]*"|'[^']*'|[^\s#]+)""")  # the value, before any comment
+
+
+def _content(line: str) -> bool:
+    return bool(line.strip()) and not line.lstrip().startswith("#")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def set_yaml_value(text: str, keys: tuple[str, ...], value: str) -> str:
+    """Set the scalar at the nested `keys` of a block-style YAML text to `value` (YAML as
+    written), keeping every comment and the layout; ValueError when the key is not there."""
+    lines = text.splitlines(keepends=True)
+    lo, hi = 0, len(lines)
+    for depth, key in enumerate(keys):
+        block = [i for i in range(lo, hi) if _content(lines[i])]
+        if not block:
+            raise ValueError(f"no `{'.'.join(keys[: depth + 1])}` in the params")
+        child = _indent(lines[block[0]])
+        found = [
+            i
+            for i in block
+            if _indent(lines[i]) == child
+            and (m := _KEY.match(lines[i].rstrip("\n")))
+            and m["key"] == key
+        ]
+        if not found:
+            raise ValueError(f"no `{'.'.join(keys[: depth + 1])}` in the params")
+        lo = found[0]
+        later = [i for i in block if i > lo and _indent(lines[i]) <= child]
+        lo, hi = lo + 1, (later[0] if later else hi)
+    at = lo - 1
+    m = _KEY.match(lines[at].rstrip("\n"))
+    assert m is not None
+    old = _SCALAR.match(m["rest"])
+    if old is None or any(_content(lines[i]) for i in range(lo, hi)):
+        raise ValueError(f"`{'.'.join(keys)}` is no scalar in the params")
+    end = "\n" if lines[at].endswith("\n") else ""
+    after = m["rest"][old.end() :]
+    if after.strip():  # keep the comment where it was, if the new value leaves room
+        gap = len(after) - len(after.lstrip(" ")) + len(old[2]) - len(value)
+        after = " " * max(gap, 1) + after.lstrip(" ")
+    lines[at] = f"{m['indent']}{key}:{old[1]}{value}{after.rstrip(chr(10))}{end}"
+    return "".join(lines)
 
 
 @dataclass(frozen=True)
@@ -78,6 +125,14 @@ class WorkRepo:
             raise ValueError(f"no `as_of:` line in {params}")
         params.write_text(text)
 
+    def set_params(self, values: dict[tuple[str, ...], str]) -> None:
+        """Set nested params (`("gate", "live", "required"): "true"`), keeping the comments."""
+        params = self.path / "params.yaml"
+        text = params.read_text()
+        for keys, value in values.items():
+            text = set_yaml_value(text, keys, value)
+        params.write_text(text)
+
     def repro(self) -> Repro:
         """`dvc repro`: reruns only what the new snapshot changed."""
         start, cpu = time.perf_counter(), _children_cpu()
@@ -90,6 +145,10 @@ class WorkRepo:
     def commit(self, message: str) -> str:
         """Commit params.yaml, dvc.lock and anything else changed; return the commit id."""
         commit_all(self.path, message)
+        return self.head()
+
+    def head(self) -> str:
+        """The short id of the commit checked out."""
         done = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
             cwd=self.path,

@@ -199,3 +199,25 @@ def test_a_nested_param_is_set_in_place_keeping_comments_and_layout() -> None:
         set_yaml_value(text, ("gate", "canary"), "1")
     with pytest.raises(ValueError, match="no scalar"):
         set_yaml_value(text, ("gate", "live"), "1")
+
+
+def test_each_judged_month_says_how_many_rows_its_noise_needs_to_see_the_margin() -> None:
+    from lifecycle.evidence import paired, rows_to_detect
+
+    rng = np.random.default_rng(2)
+    y = rng.uniform(50, 300, len(HOURS))
+    replaced, promoted = y + rng.normal(0, 40, len(y)), y + rng.normal(0, 38, len(y))
+    made = Promoted("3", "2", "offline")
+    h = judge_in_hindsight("2011-05", made, "mae", y, replaced, promoted, HOURS, 0.9, margin=0.02)
+    same = paired("mae", y, replaced, promoted, HOURS, 0.9)
+    assert h.rows_to_detect_margin == rows_to_detect(same, 0.02) > len(y)  # a month is too few
+    others = [seen(True, True), seen(False, None)]
+    others[0].rows_to_detect_margin, others[1].rows_to_detect_margin = 1000, 3000
+    months = [month("2011-05", hindsight=h), month("2011-06", hindsight=others[0]),
+              month("2011-07", hindsight=others[1])]  # fmt: skip
+    for m in months:
+        m.retrain = Retrain("x", "promote", "3", "")
+    assert (
+        headline(months, MAE).rows_to_detect_margin
+        == sorted([1000, 3000, h.rows_to_detect_margin])[1]
+    )

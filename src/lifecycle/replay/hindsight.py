@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lifecycle.evidence import paired
+from lifecycle.evidence import MIN_DAYS, paired, rows_to_detect
 from lifecycle.replay.timeline import Hindsight, Promoted
 
 
@@ -26,13 +26,16 @@ def judge_in_hindsight(
     days: np.ndarray,
     confidence: float,
     seed: int = 0,
+    margin: float = 0.02,
 ) -> Hindsight:
     """The promoted model against the one it replaced on one month's labelled rows.
 
     `replaced` and `promoted` are each model's predictions of the rows (a classifier's:
-    P(positive)); `days` each row's event time, the bootstrap's day blocks.
+    P(positive)); `days` each row's event time, the bootstrap's day blocks. `margin`: the
+    gate's, for how many labelled rows this month's noise would need to detect it.
     """
     found = paired(metric, y, replaced, promoted, days, confidence, seed=seed)
+    noisy = found.days >= MIN_DAYS and found.standard_error > 0 and margin > 0
     return Hindsight(
         month=month,
         promoted=promotion.version,
@@ -50,4 +53,5 @@ def judge_in_hindsight(
         better=bool(found.improvement > 0),
         confident=found.better,
         verdict=found.verdict().replace("the challenger", f"v{promotion.version}"),
+        rows_to_detect_margin=rows_to_detect(found, margin) if noisy else None,
     )

@@ -186,6 +186,7 @@ def hindsight(world: World, made: Promoted, month: str, rows: pd.DataFrame) -> H
         labelled[EVENT_TIME].to_numpy(),
         gate.confidence,
         seed=world.params.seed,
+        margin=gate.margin,
     )
 
 

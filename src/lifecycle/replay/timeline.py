@@ -7,6 +7,7 @@ carry the gate's metric and the task's headline metric (lifecycle.replay.scoring
 from __future__ import annotations
 
 import json
+import statistics
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,9 @@ class Hindsight:
     better: bool  # improvement > 0: the month bore the promotion out
     confident: bool | None  # True: better at `confidence`; False: worse; None: can't tell
     verdict: str
+    # Labelled rows this month's noise needs to tell the gate's margin from no change (one-sided
+    # at `confidence`, 80 % power; lifecycle.evidence.rows_to_detect). None: no noise estimate.
+    rows_to_detect_margin: int | None = None
 
 
 @dataclass
@@ -118,6 +122,7 @@ class PromotionTally:
     not_better: int  # the next month's error was not lower (improvement <= 0)
     confidently_worse: int  # ... and worse beyond the noise (the interval below 0)
     confidently_better: int  # better beyond the noise (the interval above 0)
+    rows_to_detect_margin: int | None = None  # the median of the judged months' estimates
 
 
 def tally_promotions(months: list[Month]) -> PromotionTally:
@@ -129,7 +134,14 @@ def tally_promotions(months: list[Month]) -> PromotionTally:
         not_better=sum(1 for h in judged if not h.better),
         confidently_worse=sum(1 for h in judged if h.confident is False),
         confidently_better=sum(1 for h in judged if h.confident is True),
+        rows_to_detect_margin=_median([h.rows_to_detect_margin for h in judged]),
     )
+
+
+def _median(values: list[int | None]) -> int | None:
+    """The median of the known values, as a whole number; None when there is none."""
+    known = sorted(v for v in values if v is not None)
+    return int(statistics.median(known)) if known else None
 
 
 def named_scores(served: Scored, counterfactual: Scored) -> dict[str, float | None]:
@@ -173,6 +185,7 @@ class Headline:
     promotions_judged: int = 0  # promotions with a next month to judge them
     promotions_not_better: int = 0  # ... whose next month's labels showed no lower error
     promotions_confidently_worse: int = 0  # ... worse beyond the interval
+    rows_to_detect_margin: int | None = None  # median over those months (Hindsight's)
 
 
 def _weighted(months: list[Month], metric: str) -> tuple[float, float, int]:
@@ -223,6 +236,7 @@ def headline(months: list[Month], terms: ReplayTerms) -> Headline:
         promotions_judged=tally.judged,
         promotions_not_better=tally.not_better,
         promotions_confidently_worse=tally.confidently_worse,
+        rows_to_detect_margin=tally.rows_to_detect_margin,
     )
 
 

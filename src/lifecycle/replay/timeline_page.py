@@ -134,6 +134,11 @@ def promotions_line(h: Headline, confidence: float | None) -> str:
     )
     if unjudged := h.promotions - h.promotions_judged:
         line += f"; {unjudged} after the last month, not judged"
+    if h.rows_to_detect_margin:
+        line += (
+            f"\n- labelled rows needed to tell the gate's margin from noise (median over those "
+            f"months, 80 % power): **{h.rows_to_detect_margin:,}**"
+        )
     return line
 
 

@@ -135,6 +135,7 @@ def test_the_regression_pages_keep_their_wording_and_keys(tmp_path: Path) -> Non
         "retrains", "promotions", "refusals", "failures", "failed_requests", "shadowed",
         "live_refusals", "promotions_judged", "promotions_not_better",
         "promotions_confidently_worse",
+        "rows_to_detect_margin",
     ]  # fmt: skip
     assert body["headline"]["error_saved"] == 15832.5
     assert list(body["months"][0])[:7] == [

@@ -17,6 +17,7 @@ from lifecycle.serving.client import ServiceClient, ServiceError, records_from_f
 from lifecycle.settings import Settings
 from lifecycle.tracking import configure, load_model
 from tests.helpers.bad_inputs import GOOD, bad_inputs
+from tests.helpers.imports import ROOT
 from tests.helpers.registry import Registry
 from tests.helpers.serving import ServerWithLog, start_server
 
@@ -138,3 +139,24 @@ def test_served_equals_offline_and_every_record_is_logged(
             break
         time.sleep(0.25)
     assert ours <= logged
+
+
+def test_make_traffic_sends_each_source_row_and_says_who_answered(
+    server: ServerWithLog, registry: Registry
+) -> None:
+    import subprocess
+    import sys
+
+    args = ["--start", "2011-03-20", "--end", "2011-03-21", "--url", server.url]
+    done = subprocess.run(
+        [sys.executable, "serving/traffic.py", *args], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    version = registry.champion_version
+    assert f"sent 24 requests to {server.url}" in done.stdout
+    assert f"0 failed; answered by champion v{version}: 24" in done.stdout
+    down = subprocess.run(
+        [sys.executable, "serving/traffic.py", *args[:4], "--url", "http://127.0.0.1:9"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert down.returncode == 1 and "/readyz: is `make serve` running?" in down.stderr

@@ -171,6 +171,8 @@ class GuardrailParams(_Strict):
     min_requests: PositiveInt = 100  # canary calls seen before error rate and latency are judged
     max_error_rate: float = Field(default=0.02, ge=0, le=1)  # share of canary calls that raised
     max_p99_ratio: float = Field(default=3.0, gt=1)  # canary p99 latency / champion p99 latency
+    # a canary call still running after this many seconds is answered by the champion (an error)
+    max_canary_seconds: float = Field(default=1.0, gt=0)
     # live error once labels are in: roll back when the canary's error exceeds the champion's
     # by more than this fraction (confidently: the interval's upper end of the cut is below -it)
     max_error_increase: float = Field(default=0.05, ge=0)

@@ -120,16 +120,28 @@ Row = LoggedPrediction | ShadowPrediction
 
 
 def write_rows(conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
-    """Insert rows in one transaction (each into its table: answered or shadow)."""
+    """Insert rows, each into its table: the answered rows in one transaction, then the shadow
+    rows in their own, so a bad shadow row (the challenger's: evidence, not an answer) can
+    never cost the answered rows. sqlite3.Error: the answered rows were not written (a shadow
+    failure is only logged: those rows are dropped, the answered ones are in)."""
     answered = [r for r in rows if isinstance(r, LoggedPrediction)]
     shadow = [r for r in rows if isinstance(r, ShadowPrediction)]
-    with conn:
-        for table, columns, group in (
-            (TABLE, COLUMNS, answered),
-            (SHADOW_TABLE, SHADOW_COLUMNS, shadow),
-        ):
-            if group:
-                _insert(conn, table, columns, group)
+    try:
+        if answered:
+            with conn:
+                _insert(conn, TABLE, COLUMNS, answered)
+    finally:  # written whatever became of the answered rows
+        if shadow:
+            _write_shadow(conn, shadow)
+
+
+def _write_shadow(conn: sqlite3.Connection, rows: list[ShadowPrediction]) -> None:
+    """The shadow rows in a transaction of their own; a failure is logged, never raised."""
+    try:
+        with conn:
+            _insert(conn, SHADOW_TABLE, SHADOW_COLUMNS, rows)
+    except sqlite3.Error as err:  # e.g. a NaN prediction (NOT NULL), a duplicate
+        log.error("prediction log: %d shadow rows NOT written: %s", len(rows), err)
 
 
 def _insert(conn: sqlite3.Connection, table: str, columns: list[str], rows: Sequence[Row]) -> None:

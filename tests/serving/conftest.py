@@ -94,3 +94,28 @@ def parse(spec: DatasetSpec) -> Callable[[Any], Any]:
 def records(splits: Splits, spec: DatasetSpec) -> list[dict[str, Any]]:
     """300 distinct test-window records, as a client sends them."""
     return records_from_frame(splits.test.head(300), spec)
+
+
+@pytest.fixture(scope="package")
+def champion(challengers: Challengers, spec: DatasetSpec) -> Any:
+    """The registry champion as the service loads it (fast path compiled), to build fakes on."""
+    from lifecycle.serving.champion import RegistrySource
+
+    source = RegistrySource(challengers.settings, challengers.model_name, spec)
+    return source.load(challengers.champion)
+
+
+@pytest.fixture
+def start_pair(spec: DatasetSpec, tmp_path: Path) -> Iterator[Callable[..., Runtime]]:
+    """Start Runtimes on an in-memory source (tests.serving.fakes.Pair); all closed after."""
+    started: list[Runtime] = []
+
+    def starting(source: Any, params: RolloutParams, on: DatasetSpec = spec) -> Runtime:
+        log = tmp_path / f"pair-{len(started)}.sqlite"
+        settings = Settings(LIFECYCLE_PREDICTION_LOG=log, LIFECYCLE_RELOAD_SECONDS=0)
+        started.append(Runtime.start(settings, on, source, params=params))
+        return started[-1]
+
+    yield starting
+    for runtime in started:
+        runtime.close()

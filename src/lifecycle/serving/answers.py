@@ -45,6 +45,29 @@ def call(model: Champion, batch: Batch) -> Outputs:
     return Outputs(out.prediction, out.labels.tolist(), out.probabilities.tolist())
 
 
+def check_outputs(out: Outputs, size: int, classes: tuple[int, ...]) -> Outputs:
+    """`out` if it answers `size` records in the champion's shape; ValueError otherwise.
+
+    For a challenger's outputs (canary and shadow): the champion's are trusted, but another
+    model's wrong length, NaN or unknown label must fail its own call, not the batch's answers
+    (strict zips) or the log's flush (`prediction REAL NOT NULL`)."""
+    values = out.values
+    if values.shape != (size,):
+        raise ValueError(f"{values.shape} values for {size} records")
+    if not np.isfinite(values).all():
+        raise ValueError(f"{int((~np.isfinite(values)).sum())} values are not finite")
+    if not classes:
+        return out
+    if out.labels is None or out.probabilities is None or len(out.labels) != size:
+        raise ValueError(f"no label per record for {size} records")
+    if not set(out.labels) <= set(classes):
+        raise ValueError(f"labels {sorted(set(out.labels) - set(classes))} not in {classes}")
+    proba = np.asarray(out.probabilities, dtype="float64")
+    if proba.shape != (size, len(classes)) or not np.isfinite(proba).all():
+        raise ValueError(f"probabilities {proba.shape}, not ({size}, {len(classes)}) finite values")
+    return out
+
+
 def answers(model: Champion, batch: Batch, out: Outputs, variant: Variant) -> list[Answer]:
     """The client's answer per record, naming the model that made it and its variant."""
     info = model.info

@@ -18,8 +18,10 @@ import numpy as np
 from lifecycle.params import GuardrailParams
 from lifecycle.serving.batch import Batch
 
-WINDOW_CALLS = 1000  # the guardrails judge the newest this many model calls of each variant
-MIN_CHAMPION_CALLS = 20  # fewer champion calls than this: no latency comparison yet
+WINDOW_CALLS = 1000  # the error rate: the newest this many canary model calls
+# The latency guardrail compares records, not model calls: the newest this many of each variant.
+WINDOW_RECORDS = 5000
+MIN_CHAMPION_RECORDS = 20  # fewer champion records than this: no latency comparison yet
 
 
 def bucket(key: str) -> float:
@@ -59,50 +61,69 @@ def _p99(seconds: deque[float]) -> float:
     return float(np.percentile(np.fromiter(seconds, dtype="float64"), 99))
 
 
+def waited(batch: Batch, done: float) -> list[float]:
+    """Seconds each record of `batch` waited, from its request's parsing to `done` (when its
+    variant's model call returned: its answer was ready), perf_counter() like Stamp.received."""
+    return [done - stamp.received for stamp in batch.stamps]
+
+
 class Guardrails:
-    """Error rate and p99 latency of the canary's model calls against the champion's calls
-    in this worker, over a rolling window; judged once `min_requests` canary calls are in."""
+    """Error rate of the canary's model calls, and p99 latency of its records against the
+    champion's records in this worker, over rolling windows; judged once `min_requests`
+    canary calls are in.
+
+    Latency per record, as each record saw it (Stamp.received to its variant's answer), not
+    per model call: a call's time grows with its records, and the canary's calls hold
+    `canary_share` of each batch, the champion's the rest, so per call the comparison would
+    mostly measure the share. Per record, each record counts once, whichever variant answered
+    it. Both variants' records share the wait for their batch (BentoML's queue, parsing), so a
+    slow canary shows somewhat diluted: max_p99_ratio judges what the clients saw."""
 
     def __init__(self, params: GuardrailParams) -> None:
         self.params = params
         self._lock = threading.Lock()  # BentoML may run two batches at once in one worker
-        self._canary: deque[float] = deque(maxlen=WINDOW_CALLS)  # seconds; inf: it raised
-        self._champion: deque[float] = deque(maxlen=WINDOW_CALLS)
+        self._errors: deque[bool] = deque(maxlen=WINDOW_CALLS)  # per canary call: True: failed
+        self._canary: deque[float] = deque(maxlen=WINDOW_RECORDS)  # seconds per record
+        self._champion: deque[float] = deque(maxlen=WINDOW_RECORDS)
         self._version, self._calls = "", 0
 
-    def champion(self, seconds: float) -> None:
-        """Record one champion model call."""
+    def champion(self, seconds: list[float]) -> None:
+        """Record the latencies of one champion call's records."""
         with self._lock:
-            self._champion.append(seconds)
+            self._champion.extend(seconds)
 
-    def canary(self, version: str, seconds: float | None) -> Breach | None:
-        """Record one call of canary `version` (seconds None: it raised); a broken guardrail,
-        or None. A new version starts from an empty window."""
+    def canary(self, version: str, seconds: list[float] | None) -> Breach | None:
+        """Record one call of canary `version`: its records' latencies, or None when it failed
+        (raised, timed out, answered malformed); a broken guardrail, or None. A new version
+        starts from empty windows."""
         with self._lock:
             if version != self._version:
+                self._errors.clear()
                 self._canary.clear()
                 self._version, self._calls = version, 0
-            self._canary.append(float("inf") if seconds is None else seconds)
+            self._errors.append(seconds is None)
+            self._canary.extend(seconds or ())
             self._calls += 1
             return self._judge() if self._calls >= self.params.min_requests else None
 
     def _judge(self) -> Breach | None:
-        window = self._canary
-        ok = deque(s for s in window if s != float("inf"))
-        errors = (len(window) - len(ok)) / len(window)
+        errors = sum(self._errors) / len(self._errors)
         if errors > self.params.max_error_rate:
             return Breach(
                 "error_rate",
-                f"error rate {errors:.1%} of the last {len(window)} canary calls "
+                f"error rate {errors:.1%} of the last {len(self._errors)} canary calls "
                 f"> max_error_rate {self.params.max_error_rate:.1%}",
             )
-        if len(ok) < self.params.min_requests or len(self._champion) < MIN_CHAMPION_CALLS:
+        if len(self._canary) < self.params.min_requests:
             return None
-        canary, champion = _p99(ok), _p99(self._champion)
+        if len(self._champion) < MIN_CHAMPION_RECORDS:
+            return None
+        canary, champion = _p99(self._canary), _p99(self._champion)
         if champion > 0 and canary / champion > self.params.max_p99_ratio:
             return Breach(
                 "p99_ratio",
                 f"canary p99 {canary * 1000:.1f} ms is {canary / champion:.1f}x the champion's "
-                f"{champion * 1000:.1f} ms > max_p99_ratio {self.params.max_p99_ratio:g}",
+                f"{champion * 1000:.1f} ms per record > max_p99_ratio "
+                f"{self.params.max_p99_ratio:g}",
             )
         return None

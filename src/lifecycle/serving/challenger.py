@@ -5,17 +5,23 @@ poll and POST /admin/reload alike): a new challenger is loaded, a removed one dr
 that became champion (the alias names the champion's version) is no longer a challenger.
 A challenger that does not fit the service (another task, input columns or classes than the
 champion) is refused once per version: a warning, a count, and the champion serves alone.
+When the alias moves, the challenger held so far is dropped before the new one loads: it is
+no longer the challenger, whether or not the new one loads. A version that fails to load for
+another reason (the store is down, an artifact is missing) is retried at most once every
+RETRY_SECONDS, not on every check (each holds ServedModel's lock while it loads).
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Protocol, runtime_checkable
 
 from lifecycle.serving.champion import Champion
 from lifecycle.serving.prometheus import ServingMetrics
 
 log = logging.getLogger("lifecycle.serving")
+RETRY_SECONDS = 60.0  # a version that failed to load is tried again after this long
 
 
 @runtime_checkable
@@ -34,11 +40,14 @@ class ChallengerSource(Protocol):
 class Challenger:
     """The challenger this worker holds (`current`), swapped whole like the champion."""
 
-    def __init__(self, source: ChallengerSource, metrics: ServingMetrics) -> None:
-        self.source, self.metrics = source, metrics
+    def __init__(
+        self, source: ChallengerSource, metrics: ServingMetrics, retry: float = RETRY_SECONDS
+    ) -> None:
+        self.source, self.metrics, self.retry = source, metrics, retry
         self.current: Champion | None = None
         self.detail = "not checked yet"
         self._refused: dict[str, str] = {}  # version -> why, so a bad one is loaded only once
+        self._failed: dict[str, tuple[float, str]] = {}  # version -> (monotonic time, why)
 
     def follow(self, champion: Champion) -> None:
         """Re-read the alias; load, drop or refuse the challenger (slow: off the request path)."""
@@ -52,12 +61,29 @@ class Challenger:
         if version in self._refused:
             self._drop(self._refused[version], quiet=True)
             return
+        if self.current is not None:  # the alias moved on: the old one is no challenger now
+            self._drop(f"the alias moved to v{version}")
+        failed = self._failed.get(version)
+        if failed is not None and time.monotonic() - failed[0] < self.retry:
+            self._drop(failed[1], quiet=True)
+            return
+        self._load(version, champion)
+
+    def _load(self, version: str, champion: Champion) -> None:
+        """Load `version`: the challenger, refused (ValueError), or failed (retried later)."""
         try:
             loaded = self.source.load(version)
             _check_fits(loaded, champion)
         except ValueError as err:  # another task or schema: refused, the champion serves alone
             self._refuse(version, str(err))
             return
+        except Exception as err:  # the store, an artifact: maybe passing, so tried again later
+            why = f"challenger v{version} failed to load ({err!r}), next try in {self.retry:g} s"
+            self._failed[version] = (time.monotonic(), why)
+            log.warning("%s; the champion serves alone, no shadow or canary", why)
+            self._drop(why, quiet=True)
+            return
+        self._failed.pop(version, None)
         self.current, self.detail = loaded, f"challenger v{version}"
         log.warning("challenger v%s loaded next to champion v%s", version, champion.info.version)
 

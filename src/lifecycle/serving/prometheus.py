@@ -32,8 +32,10 @@ class ServingMetrics:
     predicted_probability: Histogram
     rejected: Counter
     reloads: Counter
-    shadow: Counter  # rows, by outcome: predicted | failed | dropped (queue full)
-    canary: Counter  # rows, by outcome: answered | fallback (the challenger raised)
+    # rows, by outcome: predicted | failed (raised or malformed) | dropped (queue full) |
+    # abandoned (still queued or in flight when close() gave up on a stuck challenger)
+    shadow: Counter
+    canary: Counter  # rows, by outcome: answered | fallback (raised, malformed or too late)
     rollbacks: Counter  # canary stops, by the guardrail that broke
     challenger_refused: Counter  # challengers that do not fit the service
 
@@ -114,7 +116,7 @@ def _rollout_metrics() -> dict[str, Counter]:
     return {
         "shadow": Counter(
             f"{PREFIX}_shadow_predictions",
-            "Rows the challenger predicted in shadow, failed on, or dropped (queue full)",
+            "Rows the challenger predicted in shadow, failed on, dropped (queue full) or abandoned",
             ["outcome"],
         ),
         "canary": Counter(

@@ -18,7 +18,7 @@ from lifecycle.params import RolloutParams, load_params
 from lifecycle.prediction_log import PredictionLog
 from lifecycle.serving.answers import call
 from lifecycle.serving.batch import to_batch
-from lifecycle.serving.champion import ModelSource, ServedModel
+from lifecycle.serving.champion import Champion, ModelSource, ServedModel
 from lifecycle.serving.fleet import Fleet, Follower
 from lifecycle.serving.prometheus import ServingMetrics, serving_metrics
 from lifecycle.serving.schemas import (
@@ -79,6 +79,31 @@ def check_admin(token: SecretStr | None, authorization: str | None) -> None:
         raise AdminRefused(401, "missing or wrong token: send Authorization: Bearer <token>")
 
 
+class Refreeze:
+    """A follower of the registry checks: gc.freeze() again once a check loaded a model.
+
+    A hot load (a new champion, or challenger) is as long-lived as the first: frozen like it,
+    the collector does not rescan it. The cost: objects of the model it replaced that sit in
+    reference cycles are frozen too, never collected (refcounting frees the rest), a little
+    memory per swap; gc.collect() first would free them but pause every request in flight."""
+
+    def __init__(self, served: ServedModel, rollout: Rollout) -> None:
+        self.served, self.rollout = served, rollout
+        self.seen = self.loaded()
+
+    def loaded(self) -> tuple[str, str | None]:
+        """The versions held now: the champion's, and the challenger's (None: none)."""
+        held = self.rollout.challenger.current if self.rollout.challenger else None
+        return self.served.current.info.version, held.info.version if held else None
+
+    def __call__(self, champion: Champion) -> None:
+        """After each check (ServedModel.refresh): freeze if what is held changed."""
+        now = self.loaded()
+        if now != self.seen:
+            gc.freeze()
+            self.seen = now
+
+
 @dataclass
 class Runtime:
     """The served model, the prediction log and the metrics of one service process."""
@@ -118,14 +143,15 @@ class Runtime:
         # One thread per model call: batches are small, and OpenMP's spinning threads fight
         # the HTTP work for the same cores (HGB predicted ~10x slower on a busy 2-core machine).
         threads = threadpool_limits(limits=1)
-        # Everything loaded so far (libraries, the model: ~500k objects) lives as long as the
-        # process; frozen, the garbage collector stops rescanning it. Unfrozen, a full collection
-        # took ~300 ms here, a pause every request in flight waits for: it made the p99.
-        gc.freeze()
         log = PredictionLog(settings.prediction_log)
         rollout = start_rollout(params or RolloutParams(), source, log, metrics)
         rollout.follow(served.current)  # before the follower's thread: one check at a time
-        served.followers.append(rollout.follow)
+        # Everything loaded so far (libraries, the champion and challenger: ~500k objects)
+        # lives about as long as the process; frozen, the garbage collector stops rescanning
+        # it. Unfrozen, a full collection took ~300 ms here, a pause every request in flight
+        # waits for: it made the p99. A model loaded later is frozen in turn (Refreeze).
+        gc.freeze()
+        served.followers += [rollout.follow, Refreeze(served, rollout)]
         seconds = 0 if settings.model_source == "bento" else settings.reload_seconds
         follower = Follower(served, fleet, seconds, seen).start()
         return cls(spec, served, follower, log, metrics, threads, rollout)
@@ -160,7 +186,9 @@ class Runtime:
     def close(self) -> None:
         """Stop polling and write every queued log row (graceful shutdown)."""
         self.follower.stop()
-        self.rollout.close()  # its shadow rows and rollback first: they write to the log
+        # The rollout first: its shadow rows go to the prediction log (still open), and a
+        # rollback in progress writes the registry and the promotion log.
+        self.rollout.close()
         self.log.close()
         self.threads.restore_original_limits()
         gc.unfreeze()

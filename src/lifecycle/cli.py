@@ -49,15 +49,22 @@ def summary_table(metrics: dict[str, Any], decision: dict[str, Any]) -> str:
         mark = "  <- best on validation" if name == metrics["best"] else ""
         cells = "".join(f"{scores[s][m]:>{w}{fmt}}" for s, m, _, w, fmt in columns)
         lines.append(f"{name:<10}{cells}{mark}")
-    verb = {"promote": "PROMOTED to champion", "refuse": "REFUSED (champion unchanged)"}
     lines += [
         "",
         f"gate: {decision['model_name']} v{decision['version']} "
-        f"{verb.get(decision['action'], decision['action'])}",
+        f"{VERBS.get(decision['action'], decision['action'])}",
         f"why:  {decision['reason']}",
-        f"champion now: v{decision['champion_after']}",
     ]
-    return "\n".join(lines)
+    if evidence := decision.get("evidence"):  # how sure: the test window's interval
+        lines.append(f"sure: {evidence['verdict']}")
+    return "\n".join([*lines, f"champion now: v{decision['champion_after']}"])
+
+
+VERBS = {
+    "promote": "PROMOTED to champion",
+    "refuse": "REFUSED (champion unchanged)",
+    "shadow": "in SHADOW: passed offline, the live gate decides (champion unchanged)",
+}
 
 
 def _summary(_: argparse.Namespace) -> None:

@@ -71,11 +71,12 @@ class TrainParams(_Strict):
 
 
 class LiveGateParams(_Strict):
-    """The live stage of the gate: promotion waits for the challenger's shadow evidence."""
+    """The live stage of the gate: promotion waits for the challenger's live evidence."""
 
-    required: bool = False  # true: a challenger that passes the offline gate serves in shadow
-    # and is promoted only when its labelled shadow rows show it better (lifecycle.rollout)
-    min_rows: PositiveInt = 200  # labelled shadow rows needed before the live gate decides
+    required: bool = False  # true: a challenger that passes the offline gate waits as
+    # `challenger` (shadowed or canaried: rollout) and is promoted only when its labelled live
+    # rows show it better (lifecycle.rollout)
+    min_rows: PositiveInt = 200  # labelled live rows needed before the live gate decides
     confidence: float = Field(default=0.9, gt=0.5, lt=1)  # interval of the live error cut
 
 
@@ -95,7 +96,7 @@ class GateParams(_Strict):
     # How sure the margin is: a day-block bootstrap interval of the error cut (lifecycle.evidence)
     confidence: float = Field(default=0.9, gt=0.5, lt=1)
     require_confident: bool = False  # also need the interval's lower end above 0 to promote
-    min_rows: PositiveInt = 1  # fewer paired test rows than this: refuse (too little evidence)
+    min_rows: PositiveInt = 1  # fewer paired test rows than this: refuse (a champion to beat)
     live: LiveGateParams = Field(default_factory=lambda: LiveGateParams())
 
     def floors(self) -> list[tuple[str, str, float]]:
@@ -198,6 +199,15 @@ class Params(_Strict):
     monitor: MonitorParams
     replay: ReplayParams
     rollout: RolloutParams = Field(default_factory=lambda: RolloutParams())
+
+    @model_validator(mode="after")
+    def _live_evidence_can_come(self) -> Params:
+        if self.gate.live.required and not (self.rollout.shadow or self.rollout.canary_share):
+            raise ValueError(
+                "gate.live.required waits for live evidence, but rollout.shadow is false and "
+                "rollout.canary_share is 0: no challenger would ever meet traffic. Turn one on"
+            )
+        return self
 
     @model_validator(mode="after")
     def _windows_fit(self) -> Params:

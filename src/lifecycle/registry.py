@@ -1,6 +1,19 @@
-"""The model registry: challenger and champion aliases, the promotion log and rollback.
+"""The model registry: champion and challenger aliases, the promotion log and rollback.
 
-Whether a challenger deserves promotion is the gate's question (lifecycle.gate)."""
+Whether a challenger deserves promotion is the gate's question (lifecycle.gate); what a live
+challenger shows is lifecycle.rollout's. This module applies decisions, in one order:
+
+1. the decision is appended to the promotion log (the record of intent),
+2. the version is tagged with it,
+3. the alias moves: the commit point, one write.
+
+A process killed anywhere leaves the aliases as they were before the decision or as it says;
+never a half. `reconcile` rolls an interrupted decision forward from the log's last line, so
+the log and the aliases agree again (every champion move has its line).
+
+Aliases: `champion` is served; `challenger` is a version that passed the offline gate and waits
+for live evidence (gate.live.required), which the service may shadow or canary (rollout).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +29,7 @@ if TYPE_CHECKING:
 
 CHAMPION, CHALLENGER = "champion", "challenger"
 PREVIOUS = "previous_champion"  # version tag: who was champion before this one
+WAITING = "shadow"  # gate.action of a challenger that passed offline and waits for live rows
 
 
 @dataclass
@@ -53,16 +67,15 @@ def current(client: MlflowClient, name: str, alias: str = CHAMPION) -> ModelVers
 
 
 def register(client: MlflowClient, name: str, model_uri: str, tags: dict[str, str]) -> str:
-    """Register a logged model as a new version and point `challenger` at it."""
+    """Register a logged model as a new version (no alias yet: the decision sets one)."""
     import mlflow
 
-    version = mlflow.register_model(model_uri, name, tags=tags).version
-    client.set_registered_model_alias(name, CHALLENGER, str(version))
-    return str(version)
+    return str(mlflow.register_model(model_uri, name, tags=tags).version)
 
 
 def drop_challenger(client: MlflowClient, name: str, version: str) -> bool:
-    """Remove the `challenger` alias if it still points at `version`; True if it did."""
+    """Remove the `challenger` alias if it points at `version`; True if it did. (A read, then
+    a delete: the registry has no compare-and-set, so two callers may both see True.)"""
     held = current(client, name, CHALLENGER)
     if held is None or str(held.version) != str(version):
         return False
@@ -71,25 +84,45 @@ def drop_challenger(client: MlflowClient, name: str, version: str) -> bool:
 
 
 def append_log(path: Path, decision: Decision) -> None:
-    """Append one decision to the JSON-lines promotion log."""
+    """Append one decision to the JSON-lines promotion log (one write: a kill keeps it whole)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a") as fh:
         fh.write(json.dumps(decision.as_dict()) + "\n")
 
 
+def read_log(path: Path, name: str) -> list[dict[str, Any]]:
+    """The logged decisions about one model, oldest first (a torn last line is skipped)."""
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text().splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("model_name") == name:
+            entries.append(entry)
+    return entries
+
+
 def record(client: MlflowClient, decision: Decision, log: Path) -> None:
-    """Apply a decision: move `champion` if it says so, tag the version, append to the log."""
-    name, version = decision.model_name, decision.version
-    if decision.action == "promote":
-        if decision.champion_before:
-            client.set_model_version_tag(name, version, PREVIOUS, decision.champion_before)
-        client.set_registered_model_alias(name, CHAMPION, version)
-        drop_challenger(client, name, version)  # a champion is no one's challenger any more
-    elif decision.action == "rollback" and decision.stage != "canary":
-        client.set_registered_model_alias(name, CHAMPION, version)
-    for key, text in decision_tags(decision).items():
-        client.set_model_version_tag(name, version, key, text)
+    """Apply a decision: log it, tag the version, then move the alias it moves."""
     append_log(log, decision)
+    for key, text in decision_tags(decision).items():
+        client.set_model_version_tag(decision.model_name, decision.version, key, text)
+    apply_aliases(client, decision.as_dict())
+
+
+def apply_aliases(client: MlflowClient, entry: dict[str, Any]) -> None:
+    """Move the aliases as a logged decision says (idempotent: safe to redo after a kill)."""
+    name, version, action = entry["model_name"], str(entry["version"]), entry["action"]
+    if _moves_champion(entry):
+        client.set_registered_model_alias(name, CHAMPION, version)
+        drop_challenger(client, name, version)  # a champion is no one's challenger
+    elif action == WAITING:
+        client.set_registered_model_alias(name, CHALLENGER, version)
+    else:  # refuse, or a canary's rollback: it stops meeting traffic
+        drop_challenger(client, name, version)
 
 
 def decision_tags(decision: Decision) -> dict[str, str]:
@@ -101,17 +134,67 @@ def decision_tags(decision: Decision) -> dict[str, str]:
         "gate.time": decision.time,
         "gate.git_commit": decision.git_commit,
         "gate.champion_before": decision.champion_before or "none",
+        "gate.stage": decision.stage,
     }
+    if decision.action == "promote" and decision.champion_before:
+        tags[PREVIOUS] = decision.champion_before
     tags |= {f"gate.challenger.{k}": f"{v:.4f}" for k, v in decision.challenger_metrics.items()}
     for key, value in (decision.champion_metrics or {}).items():
         tags[f"gate.champion.{key}"] = f"{value:.4f}"
-    tags["gate.stage"] = decision.stage
     for key in ("improvement", "low", "high", "confidence", "rows", "days"):
         if decision.evidence and decision.evidence.get(key) is not None:
             tags[f"{prefix}.evidence.{key}"] = f"{decision.evidence[key]:.4g}"
     if decision.evidence:
         tags[f"{prefix}.evidence.verdict"] = str(decision.evidence.get("verdict", ""))
     return tags
+
+
+def reconcile(client: MlflowClient, name: str, log: Path) -> list[str]:
+    """Finish what a killed process left half done; what was repaired, in words.
+
+    The log's last line is applied again if the aliases do not show it yet (only from the
+    state it started from: an alias someone moved since is left alone), and a `challenger`
+    that no longer waits (promoted, refused, rolled back) is dropped."""
+    repaired = []
+    entries = read_log(log, name)
+    if entries and (done := _roll_forward(client, entries[-1])):
+        repaired.append(done)
+    champion, challenger = current(client, name, CHAMPION), current(client, name, CHALLENGER)
+    if challenger is not None:
+        same = champion is not None and champion.version == challenger.version
+        if same or challenger.tags.get("gate.action") != WAITING:
+            client.delete_registered_model_alias(name, CHALLENGER)
+            repaired.append(f"v{challenger.version} no longer waits: challenger removed")
+    return repaired
+
+
+def _moves_champion(entry: dict[str, Any]) -> bool:
+    """A promotion or a manual rollback: a decision that moves `champion`."""
+    return entry["action"] == "promote" or (
+        entry["action"] == "rollback" and entry.get("stage") != "canary"
+    )
+
+
+def _roll_forward(client: MlflowClient, entry: dict[str, Any]) -> str | None:
+    """Apply the last logged decision again (tags, then aliases) if its alias never moved, and
+    only from the state it started from."""
+    name, version, action = entry["model_name"], str(entry["version"]), entry["action"]
+    champion, held = current(client, name, CHAMPION), current(client, name, CHALLENGER)
+    now = str(champion.version) if champion else None
+    challenger = str(held.version) if held else None
+    if _moves_champion(entry):
+        pending = now != version and now == entry.get("champion_before")
+    elif action == WAITING:
+        pending = challenger != version and now != version
+    else:  # refuse, or a canary's rollback: the alias should be gone
+        pending = challenger == version
+    if not pending:
+        return None
+    decision = Decision(**{k: v for k, v in entry.items() if k in Decision.__dataclass_fields__})
+    for key, text in decision_tags(decision).items():
+        client.set_model_version_tag(name, version, key, text)
+    apply_aliases(client, entry)
+    return f"finished the logged {action} of v{version}"
 
 
 def rollback(client: MlflowClient, name: str, log: Path, commit: str = "") -> Decision:
@@ -130,6 +213,7 @@ def rollback(client: MlflowClient, name: str, log: Path, commit: str = "") -> De
         champion_after=before,
         reason=f"manual rollback from v{now.version} to v{before}",
         git_commit=commit,
+        stage="manual",
     )
     record(client, decision, log)
     return decision

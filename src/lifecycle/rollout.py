@@ -1,9 +1,9 @@
 """The live stages of a rollout, on the registry: promote or refuse a shadowed challenger on its
-live evidence, roll back a canary that breaks a guardrail, and repair a half-done switch.
+live evidence, and roll back a canary that breaks a guardrail.
 
-Every switch is one alias write, the commit point; everything before it only records intent
-and everything after it can be redone. A process killed at any instant leaves `champion` on a
-version that passed its gate, and `reconcile` (run before every decision) finishes the rest.
+Decisions are applied by lifecycle.registry.record (log, tags, then the alias: the commit
+point); `reconcile` runs first, so a decision a killed process left half done is finished
+before a new one is taken.
 """
 
 from __future__ import annotations
@@ -13,21 +13,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lifecycle.evidence import MIN_DAYS, Comparison
-from lifecycle.gate import GateVerdict
 from lifecycle.params import GateParams
 from lifecycle.registry import (
     CHALLENGER,
     CHAMPION,
+    WAITING,
     Decision,
     current,
-    drop_challenger,
+    reconcile,
     record,
 )
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
-
-WAITING = "shadow"  # gate.action of a challenger that passed offline and waits for live rows
 
 
 @dataclass(frozen=True)
@@ -39,22 +37,23 @@ class LiveVerdict:
 
 
 def judge_live(evidence: Comparison | None, gate: GateParams) -> LiveVerdict:
-    """Promote only when the labelled shadow rows show the challenger better (pure).
+    """Promote only when the labelled live rows (shadow, or canary) show the challenger better.
 
     Better means: the interval's lower end above 0 at `gate.live.confidence`, and the point
     estimate at least the offline margin. Confidently worse, or enough rows and still no clear
-    difference at twice the minimum: refuse (the shadow would otherwise run forever).
+    difference at twice the minimum: refuse (pure). Each call judges one window: evidence is
+    not pooled across windows, so a challenger waits while windows hold too few labelled rows.
     """
     live = gate.live
     if evidence is None or evidence.rows < live.min_rows:
         rows = 0 if evidence is None else evidence.rows
         return LiveVerdict(
-            "wait", f"{rows} labelled shadow rows, the live gate needs {live.min_rows}"
+            "wait", f"{rows} labelled live rows, the live gate needs {live.min_rows}"
         )
     if evidence.days < MIN_DAYS:  # one day block: a zero-width interval, no evidence
         return LiveVerdict(
             "wait",
-            f"{evidence.rows} labelled shadow rows span {evidence.days} day; the "
+            f"{evidence.rows} labelled live rows span {evidence.days} day; the "
             f"day-block bootstrap needs {MIN_DAYS}",
         )
     said = evidence.verdict()
@@ -75,16 +74,6 @@ def waiting_challenger(client: MlflowClient, name: str) -> str | None:
     return str(held.version)
 
 
-def reconcile(client: MlflowClient, name: str) -> list[str]:
-    """Finish a switch a killed process left half done; what was repaired, in words."""
-    repaired = []
-    champion, challenger = current(client, name, CHAMPION), current(client, name, CHALLENGER)
-    if champion and challenger and champion.version == challenger.version:
-        client.delete_registered_model_alias(name, CHALLENGER)
-        repaired.append(f"v{champion.version} was champion and challenger: challenger removed")
-    return repaired
-
-
 def decide_live(
     client: MlflowClient,
     name: str,
@@ -92,12 +81,19 @@ def decide_live(
     gate: GateParams,
     log: Path,
     commit: str = "",
+    versions: tuple[str, str] | None = None,
 ) -> Decision | None:
-    """Apply the live gate to the waiting challenger; None when none waits or it must wait."""
-    reconcile(client, name)
+    """Apply the live gate to the waiting challenger; None when none waits, it must wait, or
+    `versions` (challenger, champion) says the evidence is about other models than these."""
+    reconcile(client, name, log)
     version = waiting_challenger(client, name)
     if version is None:
         return None
+    if versions is not None:
+        champion = current(client, name, CHAMPION)
+        now = str(champion.version) if champion else None
+        if versions != (version, now):
+            return None  # e.g. a newer challenger, or a rollback, since the rows were served
     verdict = judge_live(evidence, gate)
     if verdict.action == "wait":
         return None
@@ -108,14 +104,14 @@ def _record_live(
     client: MlflowClient,
     name: str,
     version: str,
-    verdict: LiveVerdict | GateVerdict,
+    verdict: LiveVerdict,
     evidence: Comparison | None,
     log: Path,
     commit: str,
 ) -> Decision:
     champion = current(client, name, CHAMPION)
     before = str(champion.version) if champion else None
-    promote = getattr(verdict, "action", "") == "promote"
+    promote = verdict.action == "promote"
     decision = Decision(
         action="promote" if promote else "refuse",
         model_name=name,
@@ -127,9 +123,7 @@ def _record_live(
         stage="live",
         evidence=evidence.as_dict() if evidence else None,
     )
-    record(client, decision, log)  # promote: champion moves (the commit point), then
-    if not promote:  # challenger dropped; refuse: the challenger stops being shadowed
-        drop_challenger(client, name, version)
+    record(client, decision, log)  # promote: champion moves; refuse: the challenger goes
     return decision
 
 
@@ -142,9 +136,9 @@ def roll_back_canary(
     commit: str = "",
     evidence: Comparison | None = None,
 ) -> Decision | None:
-    """Stop a canary: remove `challenger` if it still points at `version` (idempotent: None
-    when it has moved already, so every worker that saw the breach may call it). `evidence`:
-    the live comparison that showed it worse, when labels decided."""
+    """Stop a canary: remove `challenger` if it still points at `version` (None when it has
+    moved already, so every worker that saw the breach may call it; two at the same instant
+    may both log it). `evidence`: the live comparison that showed it worse, when labels decided."""
     held = current(client, name, CHALLENGER)
     if held is None or str(held.version) != str(version):
         return None
@@ -161,7 +155,5 @@ def roll_back_canary(
         stage="canary",
         evidence=evidence.as_dict() if evidence else None,
     )
-    if not drop_challenger(client, name, str(version)):  # the commit point: the canary ends
-        return None  # another worker removed it between our read and our write
-    record(client, decision, log)  # tags and the log line: the record of why
+    record(client, decision, log)  # log, tags, then the alias goes: the canary ends
     return decision

@@ -51,3 +51,11 @@ def test_every_error_is_listed_at_once(tmp_path: Path) -> None:
     with pytest.raises(ParamsError) as err:
         load_params(write(tmp_path, raw))
     assert "seed:" in str(err.value) and "gate.margin:" in str(err.value)
+
+
+def test_a_live_stage_without_shadow_or_canary_is_refused_naming_the_keys(tmp_path: Path) -> None:
+    raw = raw_params(gate={"live": {"required": True}})
+    with pytest.raises(
+        ParamsError, match=r"rollout\.shadow is false and rollout\.canary_share is 0"
+    ):
+        load_params(write(tmp_path, raw))

@@ -34,7 +34,9 @@ from tests.helpers.registry import Registry
 
 WINDOW = make_window("2011-07-01", "2011-07-15")  # 14 summer days: the champion errs a lot
 LABELLED = make_window("2011-07-01", "2011-07-12")  # labels arrived for the first 11 days
-PARAMS = make_params(train={"candidates": ["hgb"]}, gate={"live": {"required": True}})
+PARAMS = make_params(
+    train={"candidates": ["hgb"]}, gate={"live": {"required": True}}, rollout={"shadow": True}
+)
 
 
 def mae(y: pd.Series | np.ndarray, p: pd.Series | np.ndarray) -> float:
@@ -183,7 +185,7 @@ def test_shadow_rows_without_labels_give_no_comparison_and_the_challenger_waits(
         assert str(current(client, registry.model_name, CHAMPION).version) == "1"  # type: ignore[union-attr]
     finally:
         configure(registry.settings)
-    assert lines[0].startswith("live gate: v2 WAITS: 0 labelled shadow rows")
+    assert lines[0].startswith("live gate: v2 WAITS: 0 labelled live rows")
     assert lines[1].startswith("canary guardrail (live error) not evaluated")
     assert not settings.promotion_log.exists()  # nothing decided, nothing logged
 
@@ -235,7 +237,9 @@ def test_canary_rows_are_left_out_of_the_champion_and_compared_on_their_own_rows
     paths = paths_for(log, tmp_path, cache)
     deliver_from_source(source, registry.spec, WINDOW, paths.feedback)
     params = make_params(
-        train={"candidates": ["hgb"]}, gate={"live": {"required": True, "min_rows": 100}}
+        train={"candidates": ["hgb"]},
+        gate={"live": {"required": True, "min_rows": 100}},
+        rollout={"canary_share": 0.5},
     )
     summary = monitor(registry, paths, params).summary
     champion = base.rows.drop(canary.index)

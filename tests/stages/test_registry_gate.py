@@ -54,7 +54,7 @@ def test_better_promoted_worse_refused_rollback_restores(
         assert gate("hgb") == "promote"  # v2: much better
         assert gate("ridge") == "refuse"  # v3: worse than v2
         assert current(client, name).version == 2
-        assert current(client, name, CHALLENGER).version == 3
+        assert current(client, name, CHALLENGER) is None  # refused: it never meets traffic
         refused = client.get_model_version(name, "3").tags
         assert refused["gate.action"] == "refuse" and "does not beat" in refused["gate.reason"]
         assert float(refused["gate.champion.mae"]) < float(refused["gate.challenger.mae"])
@@ -90,6 +90,7 @@ def test_with_a_live_stage_a_winner_waits_in_shadow_and_every_decision_has_evide
 ) -> None:
     params = make_params(
         gate={"min_r2": 0.0, "max_mae": 1000.0, "live": {"required": True}},
+        rollout={"shadow": True},
         train={"candidates": ["ridge", "hgb"]},
     )
     reference = tmp_path / "train.parquet"
@@ -107,7 +108,7 @@ def test_with_a_live_stage_a_winner_waits_in_shadow_and_every_decision_has_evide
 
         first, second = gate("ridge"), gate("hgb")
         assert first["action"] == "promote" and first["evidence"] is None  # nothing to compare
-        assert second["action"] == "shadow" and "serves in shadow" in second["reason"]
+        assert second["action"] == "shadow" and "waits as challenger" in second["reason"]
         name = params.registry.model_name
         assert current(client, name).version == 1 and current(client, name, CHALLENGER).version == 2
         evidence = second["evidence"]

@@ -35,6 +35,12 @@ class LiveEvidence:
     variants: dict[str, int] = field(default_factory=dict)  # rows in the window per variant
 
 
+def _newest(versions: pd.Series) -> tuple[str, dict[str, int]]:
+    """The newest registered version (the highest number) and the rows of each."""
+    counts = {str(k): int(n) for k, n in versions.value_counts().items()}
+    return max(counts, key=lambda k: (int(k) if k.isdigit() else -1, k)), counts
+
+
 def _top(versions: pd.Series) -> tuple[str, dict[str, int]]:
     """The most frequent version and the rows of each (most first)."""
     counts = {str(k): int(n) for k, n in versions.value_counts().items()}
@@ -120,11 +126,11 @@ def _shadow(
     if shadow.empty:
         return None
     live, target = params.gate.live, spec.target
-    top, counts = _top(shadow["model_version"])
+    top, counts = _newest(shadow["model_version"])
     if len(counts) > 1:
         notes.append(
             f"several challenger versions were shadowed in this window {counts}: the live "
-            f"comparison is v{top}'s, the one with most rows"
+            f"comparison is v{top}'s, the newest (the one a live gate waits for)"
         )
     theirs = shadow[shadow["model_version"] == top][[*KEY, "prediction"]]
     joined = champ.merge(theirs.rename(columns={"prediction": "shadow"}), on=KEY, how="inner")
@@ -183,7 +189,7 @@ def _canary(
     notes: list[str],
 ) -> LiveComparison | None:
     target = spec.target
-    top, counts = _top(canary["model_version"])
+    top, counts = _newest(canary["model_version"])
     notes.append(
         f"{len(canary)} predictions answered by a canary {counts}: not the champion's, left "
         "out of its monitoring and compared with it on their own rows"

@@ -50,17 +50,22 @@ def _live_gate(
     waiting = waiting_challenger(client, name)
     if waiting is None:
         return f"live gate: no challenger of {name} waits for live evidence; nothing to decide"
-    live, why = summary.live, ""
+    # Shadow rows give the paired comparison; without them, a canary's A/B one decides.
+    live, why = summary.live or summary.canary, ""
     if live is not None and live.challenger_version != waiting:
         why = (
-            f" (this window's shadow rows are v{live.challenger_version}'s, not the waiting "
-            f"v{waiting}'s)"
+            f" (this window's {live.variant} rows are v{live.challenger_version}'s, not the "
+            f"waiting v{waiting}'s)"
         )
         live = None
     if live is None and not why:
-        why = f" ({summary.variants.get('shadow', 0)} shadow rows in the window)"
+        rows = {k: summary.variants.get(k, 0) for k in ("shadow", "canary")}
+        why = f" ({rows['shadow']} shadow and {rows['canary']} canary rows in the window)"
     evidence = live.comparison() if live else None
-    decision = decide_live(client, name, evidence, params.gate, settings.promotion_log, commit)
+    versions = (live.challenger_version, live.champion_version) if live else None
+    decision = decide_live(
+        client, name, evidence, params.gate, settings.promotion_log, commit, versions
+    )
     if decision is None:
         if waiting_challenger(client, name) != waiting:  # reconcile moved it meanwhile
             return f"live gate: challenger v{waiting} no longer waits; nothing decided"

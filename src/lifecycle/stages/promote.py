@@ -13,7 +13,7 @@ from lifecycle.gate import best_candidate, judge
 from lifecycle.metrics import AnyScores, score_task
 from lifecycle.params import Params
 from lifecycle.predictions import check_model_task, predict_frame
-from lifecycle.registry import Decision, current, record, register
+from lifecycle.registry import CHALLENGER, Decision, current, reconcile, record, register
 from lifecycle.settings import Settings
 from lifecycle.tracking import LoggedModel, load_model
 
@@ -59,6 +59,18 @@ def compare_on(
     )
 
 
+def supersede(client: MlflowClient, name: str, by: str, settings: Settings, commit: str) -> None:
+    """A challenger still waiting for live evidence is refused: a newer one takes its place."""
+    held = current(client, name, CHALLENGER)
+    if held is None or str(held.version) == by:
+        return
+    champion = current(client, name)
+    kept = str(champion.version) if champion else None
+    reason = f"superseded by v{by} before its live evidence decided"
+    record(client, Decision("refuse", name, str(held.version), reason, kept, kept,
+                            git_commit=commit, stage="live"), settings.promotion_log)  # fmt: skip
+
+
 def _window(frame: pd.DataFrame) -> dict[str, str]:
     times = frame[EVENT_TIME]
     return {
@@ -77,13 +89,15 @@ def promote_best(
     settings: Settings,
     lineage: dict[str, str],
 ) -> Decision:
-    """Register the best candidate as challenger; make it champion only if the gate says so.
+    """Register the best candidate; make it champion only if the gate says so (with
+    gate.live.required: the `challenger`, waiting for live evidence).
 
     Both models are scored on the same, most recent labelled window (the test split), which
     neither of them was fitted or selected on.
     """
     name = params.registry.model_name
     best = best_candidate(candidates, params)
+    reconcile(client, name, settings.promotion_log)  # finish a decision a kill interrupted
     champion = current(client, name)  # read before registering: the new version never counts
     # The champion is scored first: if it belongs to another table, nothing gets registered.
     theirs, theirs_p = (
@@ -102,9 +116,10 @@ def promote_best(
     if verdict.promote and champion is not None and params.gate.live.required:
         action = "shadow"  # the live stage decides (lifecycle.rollout.decide_live)
         reason += (
-            f"; passed offline, serves in shadow until {params.gate.live.min_rows} labelled "
+            f"; passed offline, waits as challenger until {params.gate.live.min_rows} labelled "
             "live rows decide (gate.live)"
         )
+        supersede(client, name, version, settings, lineage.get("git_commit", ""))
     decision = Decision(
         action=action,
         model_name=name,

@@ -84,8 +84,8 @@ monitor-ui: setup ## Start the Evidently UI on http://127.0.0.1:8080 (every moni
 feedback: setup ## Deliver ground truth for START..END from the source table (labels arrive late)
 	python monitoring/feedback.py --start $(START) --end $(END)
 
-traffic: setup ## Send START..END of the source table to the running service, one request per row (URL= to change)
-	python serving/traffic.py --start $(START) --end $(END) $(if $(URL),--url $(URL))
+traffic: setup ## Send START..END of the source table to the service on PORT, one request per row (or URL=)
+	python serving/traffic.py --start $(START) --end $(END) --url $(or $(URL),http://127.0.0.1:$(PORT))
 
 simulate: setup ## Log the champion's predictions for START..END of the source table, without the server
 	python monitoring/simulate.py --start $(START) --end $(END)

@@ -32,7 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     """POST every source row of the window; print who answered. Exit 1 if none was answered."""
     parser = argparse.ArgumentParser(description=__doc__)
     add_window_args(parser)
-    parser.add_argument("--url", help="the service (default: http://127.0.0.1:<PORT>)")
+    parser.add_argument(
+        "--url", help="the service (default: http://127.0.0.1:<PORT>, PORT from the environment)"
+    )
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients")
     parser.add_argument("--params", default="params.yaml")
     args = parser.parse_args(argv)

@@ -47,7 +47,7 @@ class Comparison:
     rows: int  # labelled rows compared (each side, when paired)
     days: int  # calendar days they span: the bootstrap's blocks
     paired: bool  # True: the same rows scored by both models (shadow); False: A/B rows
-    method: str = f"day-block bootstrap, {RESAMPLES} draws, percentile interval"
+    method: str = f"day-block bootstrap, {RESAMPLES} draws, widened percentile interval"
 
     @property
     def better(self) -> bool | None:

@@ -118,3 +118,10 @@ def test_with_a_live_stage_a_winner_waits_in_shadow_and_every_decision_has_evide
         assert tags["gate.action"] == "shadow" and float(tags["gate.evidence.rows"]) == len(
             splits.test
         )
+
+        third = gate("hgb")  # a newer winner before v2's live evidence came in
+        assert third["action"] == "shadow" and current(client, name, CHALLENGER).version == 3
+        superseded = client.get_model_version(name, "2").tags
+        assert superseded["gate.action"] == "refuse"
+        assert "superseded by v3" in superseded["gate.reason"]
+        assert current(client, name).version == 1  # the champion never moved

@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed
 # Optional dependency groups of pyproject.toml that `make setup` installs (tools for each job).
-EXTRAS := test,lint,docs,bench
+EXTRAS := test,lint,docs,bench,stack
 PORT ?= 3000
 
 # Tools from the venv come first; every tool's telemetry is off in the project's commands.
@@ -20,7 +20,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # BentoML's model and Bento stores live in the project (BentoML's default is ~/bentoml).
 export BENTOML_HOME ?= $(CURDIR)/state/bentoml
 
-.PHONY: help setup demo test test-fast repro summary push pull ui rollback replay lint fmt typecheck docs docs-serve clean monitor monitor-ui feedback simulate serve bento bench bench-deps
+.PHONY: help setup stack-deps demo test test-fast repro summary push pull ui rollback replay lint fmt typecheck docs docs-serve clean monitor monitor-ui feedback simulate serve bento bench bench-deps
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,7 +36,7 @@ setup: $(STAMP) ## Create .venv with the pinned set (idempotent; seconds when do
 demo: setup ## Set-up, the pipeline and its gate, then the closed-loop replay (serve, monitor, retrain)
 	dvc repro && lifecycle summary && python pipelines/replay.py
 
-test: setup ## Run every test, slow ones included, with coverage
+test: setup stack-deps ## Run every test, slow ones included, with coverage
 	pytest --cov --cov-report=term:skip-covered
 
 test-fast: setup ## Run the fast tests only
@@ -68,6 +68,13 @@ bento: setup ## Build a self-contained Bento of the champion, with a non-root Do
 
 bench: setup ## Benchmarks as ratios (pipeline, event table, serving vs mlflow serve and Starlette, monitoring); needs hey: bench-deps
 	python -m benchmarks.pipeline_repro && python -m benchmarks.event_table && python -m benchmarks.serving_load && python -m benchmarks.monitoring_window
+
+stack-deps: ## Install Prometheus, promtool and the Pushgateway (Debian's packages; as root, or says what to install)
+	@if command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v prometheus-pushgateway >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  pkgs="prometheus prometheus-pushgateway"; export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends $$pkgs >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$pkgs >/dev/null; }; \
+	else echo "stack-deps: install Debian/Ubuntu's packages prometheus and prometheus-pushgateway (sudo apt-get install prometheus prometheus-pushgateway), or put prometheus, promtool and prometheus-pushgateway on PATH; the alerting tests need them"; fi
 
 bench-deps: ## Install hey, the load generator of `make bench` (Debian/Ubuntu, apt-get)
 	command -v hey >/dev/null || $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y hey

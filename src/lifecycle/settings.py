@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     mlflow_artifact_root: str | None = Field(default=None, alias="LIFECYCLE_ARTIFACT_ROOT")
     experiment_name: str = Field(default="lifecycle", alias="LIFECYCLE_EXPERIMENT")
 
+    # Shared state for a team (chapter 8, `make stack`). Unset: embedded files under `state/`.
+    # One SQLAlchemy URL for the prediction log and the feedback store, e.g.
+    # postgresql+psycopg://lifecycle:secret@db:5432/lifecycle (every replica writes there).
+    database_url: SecretStr | None = Field(default=None, alias="LIFECYCLE_DATABASE_URL")
+    # Prometheus Pushgateway the monitor pushes its decision to (an alert rule reads it).
+    pushgateway_url: str | None = Field(default=None, alias="LIFECYCLE_PUSHGATEWAY_URL")
+    # Evidently UI service whose workspace monitoring runs are added to, over HTTP.
+    evidently_url: str | None = Field(default=None, alias="LIFECYCLE_EVIDENTLY_URL")
+
     # Serving (serving/service.py). Read when the service starts: change them, then restart it.
     port: int = Field(default=3000, ge=1, le=65535, alias="PORT")  # `make serve PORT=…`
     serve_workers: int = Field(default=2, ge=1, alias="LIFECYCLE_SERVE_WORKERS")  # processes
@@ -66,9 +75,16 @@ class Settings(BaseSettings):
         return self.mlflow_tracking_uri or f"sqlite:///{self.state / 'mlflow.db'}"
 
     @property
-    def artifact_root(self) -> str:
-        """Where new experiments store artifacts (absolute, so the working directory is moot)."""
-        return self.mlflow_artifact_root or (self.state / "mlartifacts").as_uri()
+    def artifact_root(self) -> str | None:
+        """Where new experiments store artifacts (absolute, so the working directory is moot).
+
+        None with a tracking server: the server decides (`--artifacts-destination`, proxied by
+        `--serve-artifacts`), so clients need no credentials for the artifact store."""
+        if self.mlflow_artifact_root:
+            return self.mlflow_artifact_root
+        if self.tracking_uri.startswith(("http://", "https://")):
+            return None
+        return (self.state / "mlartifacts").as_uri()
 
     @property
     def promotion_log(self) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("lifecycle.serving")
 BENTO_INFO = "model_info"  # Bento model metadata key holding the ModelInfo as JSON
+# The service checks the registry on its own schedule (LIFECYCLE_RELOAD_SECONDS): a tracking
+# server that is down should cost one failed check in seconds, not MLflow's default of 7
+# retries with exponential backoff (~4 min of a blocked follower). Set them to override.
+REGISTRY_HTTP = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "15",
+}
+
+
+class RegistryUnavailable(RuntimeError):
+    """The tracking server cannot be reached at start-up (the message names the setting)."""
 
 
 @dataclass(frozen=True)
@@ -109,8 +122,17 @@ class RegistrySource:
     def __init__(self, settings: Settings, name: str, spec: DatasetSpec) -> None:
         from lifecycle.tracking import configure
 
-        self.client, self.name, self.spec = configure(settings), name, spec
+        for key, value in REGISTRY_HTTP.items():
+            os.environ.setdefault(key, value)
         self.where, self.promotion_log = settings.tracking_uri, settings.promotion_log
+        try:
+            self.client = configure(settings)
+        except Exception as err:  # MlflowException, or the HTTP client's own errors
+            raise RegistryUnavailable(
+                f"MLFLOW_TRACKING_URI={self.where}: cannot reach the tracking server: "
+                f"{str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__}"
+            ) from None
+        self.name, self.spec = name, spec
 
     def latest(self) -> str:
         """The version the alias points at now."""

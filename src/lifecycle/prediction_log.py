@@ -1,8 +1,11 @@
 """The prediction log: every served prediction, durable, written off the request path.
 
-One SQLite file (WAL mode, so monitoring can read while the service writes). The service puts
-rows on an in-memory queue and returns at once; a background thread writes them in batches
-and `close()` drains the queue, so a graceful shutdown loses nothing.
+The log is an SQLite file (the default, under state/) or the team's database
+(LIFECYCLE_DATABASE_URL: every replica writes there, monitoring reads it), with the same tables
+either way (lifecycle.store). The service puts rows on an in-memory queue and returns at once;
+a background thread writes them in batches (lifecycle.log_writer: a retried batch never doubles
+a row, a database outage is waited out with the rows held) and `close()` drains the queue, so
+a graceful shutdown loses nothing.
 
 Two tables: `predictions`, the answers clients got (`variant` champion or canary: which model
 answered), and `shadow_predictions`, what the challenger would have answered for the same
@@ -13,20 +16,30 @@ from __future__ import annotations
 
 import json
 import logging
-import operator
 import queue
-import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Sequence
-from contextlib import closing
 from dataclasses import dataclass, fields
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import pandas as pd
+import sqlalchemy as sa
 
-TABLE = "predictions"
-SHADOW_TABLE = "shadow_predictions"
+from lifecycle import store
+from lifecycle.log_spill import default_folder, replay
+from lifecycle.log_writer import Writer, insert
+from lifecycle.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+TABLE = store.PREDICTIONS.name  # "predictions"
+SHADOW_TABLE = store.SHADOW.name  # "shadow_predictions"
 VARIANTS = ("champion", "canary", "shadow")  # which role the model that made a row played
+_TABLES = (store.PREDICTIONS, store.SHADOW)  # written in this order: the answers first
+_GRACE = 15.0  # s close() waits past its deadline for a call in flight (connect_timeout: 5 s)
 log = logging.getLogger(__name__)
 
 
@@ -34,6 +47,7 @@ log = logging.getLogger(__name__)
 class LoggedPrediction:
     """One served prediction (one row of a request; a batch request gives several)."""
 
+    kind: ClassVar[str] = TABLE  # the table it goes to (a class attribute, not a column)
     request_id: str
     row: int  # position of the record in its request
     served_at: str  # ISO-8601 UTC, when the service answered
@@ -52,6 +66,7 @@ class LoggedPrediction:
 class ShadowPrediction:
     """What the challenger predicted for a record the champion answered (never sent back)."""
 
+    kind: ClassVar[str] = SHADOW_TABLE
     request_id: str  # with `row`: the answered record in `predictions`
     row: int
     served_at: str
@@ -64,129 +79,109 @@ class ShadowPrediction:
     variant: str = "shadow"
 
 
-COLUMNS = [f.name for f in fields(LoggedPrediction)]
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS {TABLE} (
-    request_id TEXT NOT NULL, row INTEGER NOT NULL, served_at TEXT NOT NULL,
-    event_time TEXT NOT NULL, inputs TEXT NOT NULL, prediction REAL NOT NULL,
-    model_name TEXT NOT NULL, model_version TEXT NOT NULL, latency_ms REAL NOT NULL,
-    predicted_label INTEGER, row_key TEXT,
-    PRIMARY KEY (request_id, row)
-);
-CREATE INDEX IF NOT EXISTS {TABLE}_event_time ON {TABLE} (event_time);
-CREATE TABLE IF NOT EXISTS {SHADOW_TABLE} (
-    request_id TEXT NOT NULL, row INTEGER NOT NULL, served_at TEXT NOT NULL,
-    event_time TEXT NOT NULL, prediction REAL NOT NULL, model_name TEXT NOT NULL,
-    model_version TEXT NOT NULL, latency_ms REAL NOT NULL, predicted_label INTEGER,
-    variant TEXT NOT NULL,
-    PRIMARY KEY (request_id, row, model_version)
-);
-CREATE INDEX IF NOT EXISTS {SHADOW_TABLE}_event_time ON {SHADOW_TABLE} (event_time);
-"""
-SHADOW_COLUMNS = [f.name for f in fields(ShadowPrediction)]
-# Columns added after the first release, with their SQL type: older logs gain them (empty).
-_ADDED = {"predicted_label": "INTEGER", "row_key": "TEXT", "variant": "TEXT"}
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    """Open (and create if needed) the log database."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
-    conn.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
-    # No fsync per commit (WAL still syncs at checkpoints): a process crash loses no committed
-    # row, an OS crash may lose the last commits. fsyncs were ~60% of the writer's CPU (sys time).
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.executescript(_SCHEMA)
-    for name, sql_type in _ADDED.items():
-        _add_column(conn, name, sql_type)
-    return conn
-
-
-def _add_column(conn: sqlite3.Connection, name: str, sql_type: str) -> None:
-    """Migrate a log written by an older release: add one (empty) column it lacks."""
-    known = {row[1] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
-    if name not in known:
-        try:
-            with conn:
-                conn.execute(f"ALTER TABLE {TABLE} ADD COLUMN {name} {sql_type}")
-        except sqlite3.OperationalError:
-            # Another worker process migrated the same log between our check and ALTER.
-            known = {row[1] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
-            if name not in known:
-                raise
-
-
 Row = LoggedPrediction | ShadowPrediction
+COLUMNS = [f.name for f in fields(LoggedPrediction)]
+SHADOW_COLUMNS = [f.name for f in fields(ShadowPrediction)]
+_TYPES: dict[str, type[Row]] = {TABLE: LoggedPrediction, SHADOW_TABLE: ShadowPrediction}
 
 
-def write_rows(conn: sqlite3.Connection, rows: Sequence[Row]) -> None:
-    """Insert rows, each into its table: the answered rows in one transaction, then the shadow
-    rows in their own, so a bad shadow row (the challenger's: evidence, not an answer) can
-    never cost the answered rows. sqlite3.Error: the answered rows were not written (a shadow
-    failure is only logged: those rows are dropped, the answered ones are in)."""
+def connect(location: store.Location) -> Connection:
+    """Open the log, creating its tables (or migrating an older log's): a connection."""
+    return store.ensure(location, *_TABLES).connect()
+
+
+def write_rows(conn: Connection, rows: Sequence[Row]) -> None:
+    """Insert rows, each into its table, skipping any already there: the answered rows in one
+    transaction, then the shadow rows in their own, so a bad shadow row (the challenger's:
+    evidence, not an answer) can never cost the answered rows. sqlalchemy.exc.DBAPIError: the
+    answered rows were not written (a shadow failure is only logged: those rows are dropped,
+    the answered ones are in). `conn` has no transaction open (as connect() gives it)."""
     answered = [r for r in rows if isinstance(r, LoggedPrediction)]
     shadow = [r for r in rows if isinstance(r, ShadowPrediction)]
     try:
         if answered:
-            with conn:
-                _insert(conn, TABLE, COLUMNS, answered)
+            _commit(conn, store.PREDICTIONS, answered)
     finally:  # written whatever became of the answered rows
         if shadow:
             _write_shadow(conn, shadow)
 
 
-def _write_shadow(conn: sqlite3.Connection, rows: list[ShadowPrediction]) -> None:
+def _write_shadow(conn: Connection, rows: list[ShadowPrediction]) -> None:
     """The shadow rows in a transaction of their own; a failure is logged, never raised."""
     try:
-        with conn:
-            _insert(conn, SHADOW_TABLE, SHADOW_COLUMNS, rows)
-    except sqlite3.Error as err:  # e.g. a NaN prediction (NOT NULL), a duplicate
-        log.error("prediction log: %d shadow rows NOT written: %s", len(rows), err)
+        _commit(conn, store.SHADOW, rows)
+    except sa.exc.DBAPIError as err:  # e.g. a NaN prediction (NOT NULL in SQLite)
+        log.error("prediction log: %d shadow rows NOT written: %s", len(rows), err.orig)
 
 
-def _insert(conn: sqlite3.Connection, table: str, columns: list[str], rows: Sequence[Row]) -> None:
-    marks = ", ".join("?" * len(columns))
-    # attrgetter, not dataclasses.astuple: astuple deep-copies every field (~80x slower), and
-    # this runs on the service's writer thread for every row served.
-    as_tuple = operator.attrgetter(*columns)
-    conn.executemany(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-        [as_tuple(r) for r in rows],
-    )
+def _commit(conn: Connection, table: sa.Table, rows: Sequence[Row]) -> None:
+    try:
+        insert(conn, table, rows)
+        conn.commit()
+    except BaseException:
+        conn.rollback()
+        raise
 
 
 class PredictionLog:
-    """Batched, thread-safe writer. `append` never touches the disk; a thread does."""
+    """Batched, thread-safe writer. `append` never touches the database; a thread does."""
 
-    def __init__(self, path: Path, batch_size: int = 500, flush_seconds: float = 0.5) -> None:
-        self.path = path
-        self._conn = connect(path)
+    def __init__(
+        self,
+        location: store.Location,
+        batch_size: int = 500,
+        flush_seconds: float = 0.5,
+        spill_dir: Path | None = None,
+    ) -> None:
+        """Open the log (store.StoreUnavailable: the database cannot be used), write the rows
+        an earlier process spilled for it, and start the writer thread. `spill_dir`: where
+        rows an outage kept from the database go at close (default: next to an SQLite file,
+        else the state folder's prediction-log-spill/)."""
+        self.location = location
+        store.ensure(location, *_TABLES)
+        self._writer = Writer(location, spill_dir or default_folder(location))
+        replay(self._writer, _TABLES, _TYPES)
         # One item per append() (a whole request's rows), not per row: a queue put costs ~2 us.
         self._queue: queue.Queue[list[Row] | None] = queue.Queue()
         self._batch_size, self._flush_seconds = batch_size, flush_seconds
+        self._lock = threading.Lock()  # append vs close: nothing is queued after the end marker
+        self._closed = False
         self._thread = threading.Thread(target=self._drain, name="prediction-log", daemon=True)
         self._thread.start()
+
+    @property
+    def path(self) -> store.Location:
+        """The log's location (the name from when the log was always an SQLite file)."""
+        return self.location
 
     def append(self, rows: Iterable[Row]) -> None:
         """Queue rows for writing (cheap: safe to call on the request path)."""
         batch = list(rows)
-        if batch:
+        if not batch:
+            return
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"prediction log {self._writer.where}: appended after close()")
+            self._writer.expect(len(batch))
             self._queue.put(batch)
+
+    def pending_rows(self) -> int:
+        """Rows appended but not committed yet: queued, or held through a database outage."""
+        return self._writer.pending()
+
+    def written_rows(self) -> int:
+        """Rows committed since this log was opened (with any replayed from a spill file)."""
+        return self._writer.written
 
     def _drain(self) -> None:
         while True:
             batch, closing = self._next_batch()
-            if batch:
-                self._write(batch)
+            self._writer.hold(_TABLES, batch)
+            if not self._writer.flush():  # closing, and the database still unreachable
+                self._writer.spill(self._queued())
+                return
             if closing:
                 return
-
-    def _write(self, batch: list[Row]) -> None:
-        """Write one batch; a failure is reported and the writer goes on (it never dies)."""
-        try:
-            write_rows(self._conn, batch)
-        except sqlite3.Error as err:  # e.g. disk full, or a duplicate (request_id, row)
-            log.error("prediction log %s: %d rows NOT written: %s", self.path, len(batch), err)
 
     def _next_batch(self) -> tuple[list[Row], bool]:
         """Queued rows, batch_size or a little more; True once close()'s end marker is reached."""
@@ -202,47 +197,68 @@ class PredictionLog:
             return batch, False
         return batch, True  # the queue is FIFO: every row appended before close() is written
 
-    def close(self) -> None:
-        """Write everything still queued, then close the database."""
-        self._queue.put(None)
-        self._thread.join()
-        self._conn.close()
+    def _queued(self) -> list[Row]:
+        """Take every row still queued (up to close()'s end marker)."""
+        rows: list[Row] = []
+        try:
+            while (item := self._queue.get_nowait()) is not None:
+                rows.extend(item)
+        except queue.Empty:
+            pass
+        return rows
+
+    def close(self, timeout_s: float | None = None) -> None:
+        """Write everything appended, then stop. Rows an unreachable database still cannot take
+        when the deadline passes (`timeout_s`, default LIFECYCLE_LOG_DRAIN_SECONDS) are spilled
+        to a file (its path logged at ERROR), which the next PredictionLog here writes."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            wait = get_settings().log_drain_seconds if timeout_s is None else timeout_s
+            self._writer.close_by(time.monotonic() + wait)
+            self._queue.put(None)
+        self._thread.join(wait + _GRACE)
+        if self._thread.is_alive():  # stuck in a call the database never answers
+            self._writer.spill(self._queued())
+            self._queue.put(None)  # if that call ever returns, the thread ends
 
 
-def read_predictions(path: Path, start: str | None = None, end: str | None = None) -> pd.DataFrame:
+def read_predictions(
+    location: store.Location, start: str | None = None, end: str | None = None
+) -> pd.DataFrame:
     """Logged predictions with event_time in [start, end), oldest first; empty if no log yet.
 
     The `inputs` JSON is expanded into one column per feature.
     """
-    if not Path(path).exists():
+    if TABLE not in store.tables(location):
         return pd.DataFrame(columns=[c for c in COLUMNS if c != "inputs"])
-    query = f"SELECT * FROM {TABLE} WHERE 1=1"
-    args: list[str] = []
-    if start:
-        query, args = query + " AND event_time >= ?", [*args, start]
-    if end:
-        query, args = query + " AND event_time < ?", [*args, end]
-    with sqlite3.connect(path) as conn:
-        frame = pd.read_sql_query(
-            query + " ORDER BY event_time, request_id, row", conn, params=args
-        )
+    with store.engine(location).connect() as conn:
+        frame = pd.read_sql_query(_window(conn, store.PREDICTIONS, start, end), conn)
     frame["event_time"] = pd.to_datetime(frame["event_time"])
     inputs = pd.DataFrame([json.loads(text) for text in frame.pop("inputs")], index=frame.index)
     return pd.concat([frame, inputs.drop(columns="event_time", errors="ignore")], axis=1)
 
 
-def read_shadow(path: Path, start: str | None = None, end: str | None = None) -> pd.DataFrame:
+def read_shadow(
+    location: store.Location, start: str | None = None, end: str | None = None
+) -> pd.DataFrame:
     """The challenger's shadow predictions with event_time in [start, end), oldest first."""
-    if not Path(path).exists():
+    if SHADOW_TABLE not in store.tables(location):
         return pd.DataFrame(columns=SHADOW_COLUMNS)
-    query, args = f"SELECT * FROM {SHADOW_TABLE} WHERE 1=1", list[str]()
-    if start:
-        query, args = query + " AND event_time >= ?", [*args, start]
-    if end:
-        query, args = query + " AND event_time < ?", [*args, end]
-    with closing(connect(path)) as conn:  # connect: an older log gains the table (empty)
-        frame = pd.read_sql_query(
-            query + " ORDER BY event_time, request_id, row", conn, params=args
-        )
+    with store.engine(location).connect() as conn:
+        frame = pd.read_sql_query(_window(conn, store.SHADOW, start, end), conn)
     frame["event_time"] = pd.to_datetime(frame["event_time"])
     return frame
+
+
+def _window(conn: Connection, table: sa.Table, start: str | None, end: str | None) -> sa.Select:
+    """The table's rows in [start, end), oldest first: the columns this database has (a log
+    of an older release lacks the later ones)."""
+    present = store.columns(conn, table.name)
+    query = sa.select(*[column for column in table.c if column.name in present])
+    if start:
+        query = query.where(table.c.event_time >= start)
+    if end:
+        query = query.where(table.c.event_time < end)
+    return query.order_by(table.c.event_time, table.c.request_id, table.c.row)

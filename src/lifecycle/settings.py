@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Every tool we drive phones home unless told not to; the project keeps them all quiet.
@@ -23,11 +23,18 @@ TELEMETRY_OFF = {
     "ITERATIVE_DO_NOT_TRACK": "1",
 }
 
+SPILL_FOLDER = "prediction-log-spill"  # under the state folder, or next to an SQLite log
+# Database URLs the shared state supports: PostgreSQL through psycopg 3, or SQLite.
+SUPPORTED_DRIVERS = ("postgresql+psycopg", "sqlite", "sqlite+pysqlite")
+
 
 class Settings(BaseSettings):
     """Where state lives. Defaults keep everything inside the project, under `state/`."""
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+    # hide_input_in_errors: a refused value may hold a secret (a database password, a token)
+    model_config = SettingsConfigDict(
+        env_prefix="", extra="ignore", case_sensitive=False, hide_input_in_errors=True
+    )
 
     project_root: Path = Field(default_factory=Path.cwd, alias="LIFECYCLE_ROOT")
     state_dir: Path = Field(default=Path("state"), alias="LIFECYCLE_STATE_DIR")
@@ -36,9 +43,12 @@ class Settings(BaseSettings):
     experiment_name: str = Field(default="lifecycle", alias="LIFECYCLE_EXPERIMENT")
 
     # Shared state for a team (chapter 8, `make stack`). Unset: embedded files under `state/`.
-    # One SQLAlchemy URL for the prediction log and the feedback store, e.g.
+    # One SQLAlchemy URL for the prediction log, the feedback store and the promotion log, e.g.
     # postgresql+psycopg://lifecycle:secret@db:5432/lifecycle (every replica writes there).
     database_url: SecretStr | None = Field(default=None, alias="LIFECYCLE_DATABASE_URL")
+    # On shutdown, how long the prediction log waits for an unreachable database before it
+    # spills the rows it holds to a file under state/ (replayed by the next start).
+    log_drain_seconds: float = Field(default=30.0, ge=0, alias="LIFECYCLE_LOG_DRAIN_SECONDS")
     # Prometheus Pushgateway the monitor pushes its decision to (an alert rule reads it).
     pushgateway_url: str | None = Field(default=None, alias="LIFECYCLE_PUSHGATEWAY_URL")
     # Evidently UI service whose workspace monitoring runs are added to, over HTTP.
@@ -58,6 +68,18 @@ class Settings(BaseSettings):
     model_source: Literal["registry", "bento"] = Field(
         default="registry", alias="LIFECYCLE_MODEL_SOURCE"
     )  # "bento": the model packed into a built Bento, no registry needed
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value  # `LIFECYCLE_DATABASE_URL=` (e.g. compose): unset
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_parses(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_database_url(value.get_secret_value())
+        return value
 
     def _abs(self, path: Path) -> Path:
         return path if path.is_absolute() else (self.project_root / path).resolve()
@@ -87,14 +109,29 @@ class Settings(BaseSettings):
         return (self.state / "mlartifacts").as_uri()
 
     @property
-    def promotion_log(self) -> Path:
-        """Append-only JSON-lines log of every gate decision and rollback."""
-        return self.state / "promotions.jsonl"
+    def database(self) -> str | None:
+        """LIFECYCLE_DATABASE_URL's value (None: the embedded files under state/)."""
+        return self.database_url.get_secret_value() if self.database_url else None
 
     @property
-    def prediction_log(self) -> Path:
-        """The served predictions (SQLite); monitoring reads what the service writes here."""
-        return self._abs(self.prediction_log_path or self.state / "predictions.sqlite")
+    def database_label(self) -> str:
+        """Where the shared state is, for messages (a URL with its password hidden)."""
+        from lifecycle.store import describe
+
+        return describe(self.database) if self.database else f"SQLite files in {self.state}"
+
+    @property
+    def promotion_log(self) -> str | Path:
+        """Append-only log of every gate decision and rollback: the database's `promotions`
+        table, or without one the JSON-lines file state/promotions.jsonl."""
+        return self.database or self.state / "promotions.jsonl"
+
+    @property
+    def prediction_log(self) -> str | Path:
+        """The served predictions: the database, or its SQLite file (LIFECYCLE_PREDICTION_LOG,
+        default state/predictions.sqlite); monitoring reads what the service writes here."""
+        file = self.prediction_log_path or self.state / "predictions.sqlite"
+        return self.database or self._abs(file)
 
     @property
     def bentoml_home(self) -> Path:
@@ -107,14 +144,41 @@ class Settings(BaseSettings):
         return self.state / "monitoring"
 
     @property
-    def feedback_store(self) -> Path:
-        """Ground-truth labels as they arrive (SQLite), joined to predictions by event time."""
-        return self.state / "feedback.sqlite"
+    def feedback_store(self) -> str | Path:
+        """Ground-truth labels as they arrive (the database, or state/feedback.sqlite), joined
+        to predictions by event time."""
+        return self.database or self.state / "feedback.sqlite"
+
+    @property
+    def log_spill(self) -> Path:
+        """Where the prediction log spills the rows a database outage kept it from writing."""
+        return self.state / SPILL_FOLDER
 
     @property
     def evidently_workspace(self) -> Path:
         """The local Evidently workspace every monitoring run is added to (`make monitor-ui`)."""
         return self.state / "evidently"
+
+
+def check_database_url(url: str) -> None:
+    """Refuse a LIFECYCLE_DATABASE_URL that SQLAlchemy cannot parse or we do not support."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    setting = "LIFECYCLE_DATABASE_URL"
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError) as err:  # ValueError: e.g. a port that is not a number
+        raise ValueError(
+            f"{setting} is not a database URL ({err}); write e.g. "
+            "postgresql+psycopg://user:password@host:5432/database"
+        ) from None
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        raise ValueError(
+            f"{setting} names the driver {parsed.drivername!r}; supported: "
+            f"{', '.join(SUPPORTED_DRIVERS)} (a plain postgresql:// means psycopg2, not "
+            "installed: write postgresql+psycopg://)"
+        )
 
 
 def quiet_telemetry() -> None:

@@ -21,14 +21,17 @@ if TYPE_CHECKING:
 Location = str | Path  # a SQLite file, or a database URL
 SETTING = "LIFECYCLE_DATABASE_URL"  # the setting that names a database server
 
+# Text that is compared and sorted (ISO 8601 times, request ids): in byte order on PostgreSQL
+# too (collation "C", as SQLite compares), whatever locale the server was initialised with.
+ORDERED = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
 metadata = sa.MetaData()
 PREDICTIONS = sa.Table(
     "predictions",
     metadata,
-    sa.Column("request_id", sa.Text, primary_key=True),
+    sa.Column("request_id", ORDERED, primary_key=True),
     sa.Column("row", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("served_at", sa.Text, nullable=False),
-    sa.Column("event_time", sa.Text, nullable=False),
+    sa.Column("event_time", ORDERED, nullable=False),
     sa.Column("inputs", sa.Text, nullable=False),
     sa.Column("prediction", sa.Double, nullable=False),
     sa.Column("model_name", sa.Text, nullable=False),
@@ -43,10 +46,10 @@ PREDICTIONS = sa.Table(
 SHADOW = sa.Table(
     "shadow_predictions",
     metadata,
-    sa.Column("request_id", sa.Text, primary_key=True),
+    sa.Column("request_id", ORDERED, primary_key=True),
     sa.Column("row", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("served_at", sa.Text, nullable=False),
-    sa.Column("event_time", sa.Text, nullable=False),
+    sa.Column("event_time", ORDERED, nullable=False),
     sa.Column("prediction", sa.Double, nullable=False),
     sa.Column("model_name", sa.Text, nullable=False),
     sa.Column("model_version", sa.Text, primary_key=True),
@@ -59,7 +62,7 @@ LABELS = sa.Table(
     "labels",
     metadata,
     sa.Column("row_key", sa.Text, primary_key=True),  # the row the label is for
-    sa.Column("event_time", sa.Text, nullable=False),  # ISO 8601, no offset
+    sa.Column("event_time", ORDERED, nullable=False),  # ISO 8601, no offset
     sa.Column("label", sa.Double, nullable=False),  # the observed target
     sa.Column("delivered_at", sa.Text, nullable=False),  # when it arrived (UTC)
     sa.Index("labels_event_time", "event_time"),
@@ -75,6 +78,16 @@ PROMOTIONS = sa.Table(
 # Columns added after the first release: older databases gain them, empty.
 ADDED = {PREDICTIONS.name: ("predicted_label", "row_key", "variant")}
 _LOCK = 7_215_301  # PostgreSQL advisory lock id: one process creates or migrates at a time
+# libpq's timeouts (on TCP; a Unix socket has only the first): a server that is down or a
+# network that drops packets fails a call within seconds, and the caller retries, instead of
+# the call hanging for the kernel's many minutes.
+_TIMEOUTS = {
+    "connect_timeout": 5,  # s
+    "keepalives_idle": 10,  # s idle before probing a connection, then every 5 s, 3 times
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 20_000,  # ms: data sent but never acknowledged
+}
 
 
 class StoreUnavailable(RuntimeError):
@@ -116,7 +129,7 @@ def _engine(url: str, pid: int) -> Engine:
         sa.event.listen(made, "connect", _sqlite_pragmas)
         return made
     # pre-ping: a connection the server dropped (a restart) is replaced, not handed out
-    return sa.create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    return sa.create_engine(url, pool_pre_ping=True, connect_args=_TIMEOUTS)
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
@@ -163,7 +176,7 @@ def ensure(location: Location, *wanted: sa.Table) -> Engine:
                 _add_columns(conn, table)  # before the indexes: one may be on an added column
                 for index in table.indexes:
                     conn.execute(sa.schema.CreateIndex(index, if_not_exists=True))
-    except sa.exc.OperationalError as err:
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
         raise unavailable(location, err) from None
     return made
 

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 
 from lifecycle.dataset import EVENT_TIME
 from lifecycle.monitoring.simulate import period_rows, replay
 from lifecycle.monitoring.window import Window
 from lifecycle.prediction_log import ShadowPrediction, connect, write_rows
 from lifecycle.settings import Settings
+from lifecycle.store import PREDICTIONS
 from tests.helpers.registry import Registry, state_env
 
 
@@ -78,19 +80,20 @@ def write_shadow(path: Path, rows: pd.DataFrame, predictions: np.ndarray, versio
 def make_canary(path: Path, rows: pd.DataFrame, predictions: np.ndarray, version: str) -> None:
     """Turn answered `rows` of the log into a canary's answers: variant canary, `version`,
     `predictions` (the inputs stay the records' own, as the service logs them)."""
-    conn = connect(path)  # connect: the log gains the variant column if it lacks it
-    try:
-        with conn:
-            conn.executemany(
-                "UPDATE predictions SET variant = 'canary', model_version = ?, prediction = ? "
-                "WHERE request_id = ? AND row = ?",
-                [
-                    (version, float(p), str(r.request_id), int(r.row))
-                    for r, p in zip(rows.itertuples(), predictions, strict=True)
-                ],
-            )
-    finally:
-        conn.close()
+    update = (
+        sa.update(PREDICTIONS)
+        .where(
+            PREDICTIONS.c.request_id == sa.bindparam("r"), PREDICTIONS.c.row == sa.bindparam("n")
+        )
+        .values(variant="canary", model_version=sa.bindparam("v"), prediction=sa.bindparam("p"))
+    )
+    changes = [
+        {"r": str(r.request_id), "n": int(r.row), "v": version, "p": float(p)}
+        for r, p in zip(rows.itertuples(), predictions, strict=True)
+    ]
+    with connect(path) as conn:  # connect: the log gains the variant column if it lacks it
+        conn.execute(update, changes)
+        conn.commit()
 
 
 def waiting_registry(state: Path, name: str, action: str = "shadow") -> Settings:

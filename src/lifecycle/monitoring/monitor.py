@@ -72,7 +72,7 @@ def monitor_window(
         }
     )
     if paths.reports is not None:
-        summary = publish_window(summary, snapshot, window, paths, limits)
+        summary = publish_window(summary, snapshot, window, paths, limits, settings.evidently_url)
     return MonitorResult(summary, snapshot)
 
 

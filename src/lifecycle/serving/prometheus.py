@@ -2,19 +2,24 @@
 
 prometheus_client is imported on first use, not at import time: BentoML tells it where the
 shared multi-process files live (PROMETHEUS_MULTIPROC_DIR) only when a worker starts, and metrics
-created before that would never reach /metrics.
+created before that would never reach /metrics. In that mode a gauge says how the values of a
+server's worker processes combine (`multiprocess_mode`); the `live` modes drop a process's value
+once it is marked dead. The alert rules built on these are monitoring/alerts/lifecycle.rules.yml.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from prometheus_client import Counter, Histogram
+    from prometheus_client import Counter, Gauge, Histogram
+
+    from lifecycle.serving.champion import Champion
 
 PREFIX = "lifecycle"
 # Predicted values are counts here; a 1-2-5 series covers any count-like target in 13 buckets.
@@ -38,6 +43,9 @@ class ServingMetrics:
     canary: Counter  # rows, by outcome: answered | fallback (raised, malformed or too late)
     rollbacks: Counter  # canary stops, by the guardrail that broke
     challenger_refused: Counter  # challengers that do not fit the service
+    served_model: Gauge  # 1 for the (name, version) a process serves now, 0 for one it replaced
+    log_pending: Gauge  # prediction-log rows appended, not yet committed (queued or held)
+    log_written: Counter  # prediction-log rows committed
 
     def served(
         self, model_name: str, version: str, values: np.ndarray, probability: bool = False
@@ -106,10 +114,11 @@ def serving_metrics() -> ServingMetrics:
             ["outcome"],
         ),
         **_rollout_metrics(),
+        **_health_metrics(),
     )
 
 
-def _rollout_metrics() -> dict[str, Counter]:
+def _rollout_metrics() -> dict[str, Any]:
     """The challenger's counters: shadow rows, canary answers, rollbacks, refusals."""
     from prometheus_client import Counter
 
@@ -134,6 +143,103 @@ def _rollout_metrics() -> dict[str, Counter]:
             "Challenger versions refused: another task, input columns or classes",
         ),
     }
+
+
+def _health_metrics() -> dict[str, Any]:
+    """What the fleet's alerts read besides requests: the model served, the log's backlog."""
+    from prometheus_client import Counter, Gauge
+
+    return {
+        # livemax: a server's value is 1 while any of its live workers serves that version,
+        # so `count by (version)` over the fleet is the number of versions served right now.
+        "served_model": Gauge(
+            f"{PREFIX}_served_model_info",
+            "1 for the model version a server serves now; 0 for a version it served before",
+            ["model_name", "version"],
+            multiprocess_mode="livemax",
+        ),
+        "log_pending": Gauge(
+            f"{PREFIX}_prediction_log_pending_rows",
+            "Prediction-log rows not yet committed (queued, or held while the database is down)",
+            multiprocess_mode="livesum",
+        ),
+        "log_written": Counter(
+            f"{PREFIX}_prediction_log_written_rows",
+            "Prediction-log rows committed to the database",
+        ),
+    }
+
+
+class ServedInfo:
+    """A follower of the registry checks: lifecycle_served_model_info names the version served.
+
+    A replaced version is set to 0, not removed: in multi-process mode the value lives in a
+    file shared with /metrics, which remove() would not touch."""
+
+    def __init__(self, metrics: ServingMetrics, champion: Champion) -> None:
+        self.gauge = metrics.served_model
+        self.serving = (champion.info.name, champion.info.version)
+        self.gauge.labels(*self.serving).set(1)
+
+    def __call__(self, champion: Champion) -> None:
+        """After each check (ServedModel.refresh): move the 1 if the champion changed."""
+        now = (champion.info.name, champion.info.version)
+        if now != self.serving:
+            self.gauge.labels(*now).set(1)  # first: a scrape in between sees both, never none
+            self.gauge.labels(*self.serving).set(0)
+            self.serving = now
+
+
+class CountedLog(Protocol):
+    """What LogGauges reads from the prediction log."""
+
+    def pending_rows(self) -> int:
+        """Rows appended but not yet committed."""
+        ...
+
+    def written_rows(self) -> int:
+        """Rows committed since the log was opened."""
+        ...
+
+
+@dataclass
+class LogGauges:
+    """A thread copying the prediction log's backlog and written rows to the metrics.
+
+    The log's writer knows nothing of Prometheus; reading it every `seconds` (cheap: two
+    counters) keeps the backlog gauge true while no request arrives, e.g. after an outage."""
+
+    log: CountedLog
+    metrics: ServingMetrics
+    seconds: float = 1.0
+    _written: int = field(default=0, init=False)  # the log's count at the last update
+    _stop: threading.Event = field(default_factory=threading.Event, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
+
+    def start(self) -> LogGauges:
+        """Update now, then every `seconds` until stop()."""
+        self.update()
+        self._thread = threading.Thread(target=self._run, name="log-gauges", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.seconds):
+            self.update()
+
+    def update(self) -> None:
+        """Set the backlog gauge and add the rows written since the last update."""
+        self.metrics.log_pending.set(self.log.pending_rows())
+        written = self.log.written_rows()
+        self.metrics.log_written.inc(max(written - self._written, 0))
+        self._written = written
+
+    def stop(self) -> None:
+        """Stop the thread, after one last update (call after the log's close: all written)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.update()
 
 
 def count_rejection(reason: str) -> None:

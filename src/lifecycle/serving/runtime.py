@@ -20,7 +20,7 @@ from lifecycle.serving.answers import call
 from lifecycle.serving.batch import to_batch
 from lifecycle.serving.champion import Champion, ModelSource, ServedModel
 from lifecycle.serving.fleet import Fleet, Follower
-from lifecycle.serving.prometheus import ServingMetrics, serving_metrics
+from lifecycle.serving.prometheus import LogGauges, ServedInfo, ServingMetrics, serving_metrics
 from lifecycle.serving.schemas import (
     ClassPrediction,
     ModelInfo,
@@ -115,6 +115,7 @@ class Runtime:
     metrics: ServingMetrics
     threads: Any  # threadpoolctl limiter, undone by close()
     rollout: Rollout
+    gauges: LogGauges  # the log's backlog and written rows on /metrics
 
     @classmethod
     def start(
@@ -151,10 +152,15 @@ class Runtime:
         # it. Unfrozen, a full collection took ~300 ms here, a pause every request in flight
         # waits for: it made the p99. A model loaded later is frozen in turn (Refreeze).
         gc.freeze()
-        served.followers += [rollout.follow, Refreeze(served, rollout)]
+        served.followers += [
+            rollout.follow,
+            Refreeze(served, rollout),
+            ServedInfo(metrics, served.current),
+        ]
         seconds = 0 if settings.model_source == "bento" else settings.reload_seconds
         follower = Follower(served, fleet, seconds, seen).start()
-        return cls(spec, served, follower, log, metrics, threads, rollout)
+        gauges = LogGauges(log, metrics).start()
+        return cls(spec, served, follower, log, metrics, threads, rollout, gauges)
 
     def reload(self, timeout: float) -> ReloadResult:
         """Have every worker check the registry now; answer when all of them have (FleetTimeout
@@ -190,5 +196,6 @@ class Runtime:
         # rollback in progress writes the registry and the promotion log.
         self.rollout.close()
         self.log.close()
+        self.gauges.stop()  # after the log's close: the last update reads what it wrote
         self.threads.restore_original_limits()
         gc.unfreeze()

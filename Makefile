@@ -20,7 +20,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # BentoML's model and Bento stores live in the project (BentoML's default is ~/bentoml).
 export BENTOML_HOME ?= $(CURDIR)/state/bentoml
 
-.PHONY: help setup stack-deps demo test test-fast repro summary push pull ui rollback replay lint fmt typecheck docs docs-serve clean monitor monitor-ui feedback simulate serve bento bench bench-deps
+.PHONY: help setup stack-deps stack stack-serve stack-stop stack-status demo test test-fast repro summary push pull ui rollback replay lint fmt typecheck docs docs-serve clean monitor monitor-ui feedback simulate serve bento bench bench-deps
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -114,3 +114,18 @@ docs-serve: setup ## Serve the tutorial on http://127.0.0.1:8000 with live reloa
 
 clean: ## Remove runtime state and reports (keeps .venv, the DVC cache and the DVC remote)
 	find state -mindepth 1 -maxdepth 1 ! -name dvc-remote -exec rm -rf {} + 2>/dev/null; rm -rf reports data/interim data/processed
+
+# The team stack on localhost (chapter 8): its processes, logs and state live in STACK_DIR.
+STACK_DIR ?= state/stack
+
+stack: setup stack-deps ## Start a team's stack here: PostgreSQL, S3 (moto), MLflow server, Prometheus, Pushgateway, Evidently UI
+	python stack/stack.py --dir $(STACK_DIR) up
+
+stack-serve: setup ## Start REPLICAS=2 service replicas on the stack (after `source state/stack/env.sh && make repro`)
+	python stack/stack.py --dir $(STACK_DIR) serve --replicas $(or $(REPLICAS),2)
+
+stack-stop: ## Stop every process of the stack (replicas first, PostgreSQL last) and delete its data
+	python stack/stack.py --dir $(STACK_DIR) down
+
+stack-status: ## One line per stack process: URL, pid, healthy or down (exit 1 if any is down)
+	python stack/stack.py --dir $(STACK_DIR) status

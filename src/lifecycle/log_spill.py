@@ -18,15 +18,31 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
 from lifecycle import store
 from lifecycle.settings import SPILL_FOLDER, get_settings
 
-if TYPE_CHECKING:
-    from lifecycle.log_writer import Writer
+
+class Writer(Protocol):
+    """What replaying needs of the log's writer (lifecycle.log_writer.Writer)."""
+
+    location: store.Location
+    spill_dir: Path
+    where: str
+    error: Exception | None
+
+    def expect(self, count: int) -> None:
+        """Count rows about to be held."""
+
+    def hold(self, tables: Sequence[sa.Table], rows: Sequence[Any]) -> None:
+        """Keep rows to write."""
+
+    def flush(self, wait: bool = True) -> bool:
+        """Write what is held; False when the database cannot be reached."""
+
 
 log = logging.getLogger("lifecycle.prediction_log")
 
@@ -81,7 +97,7 @@ def read_spill(path: Path) -> Iterator[dict[str, Any]]:
                 yield json.loads(line)
 
 
-def replay(
+def replay_spills(
     writer: Writer, tables: Sequence[sa.Table], types: Mapping[str, type], chunk: int = 10_000
 ) -> None:
     """Write the rows spilled for the writer's location, then delete their files (`types`:

@@ -28,7 +28,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from lifecycle import store
-from lifecycle.log_spill import default_folder, replay
+from lifecycle.log_spill import default_folder, replay_spills
 from lifecycle.log_writer import Writer, insert
 from lifecycle.settings import get_settings
 
@@ -140,7 +140,7 @@ class PredictionLog:
         self.location = location
         store.ensure(location, *_TABLES)
         self._writer = Writer(location, spill_dir or default_folder(location))
-        replay(self._writer, _TABLES, _TYPES)
+        replay_spills(self._writer, _TABLES, _TYPES)
         # One item per append() (a whole request's rows), not per row: a queue put costs ~2 us.
         self._queue: queue.Queue[list[Row] | None] = queue.Queue()
         self._batch_size, self._flush_seconds = batch_size, flush_seconds

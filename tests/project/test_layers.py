@@ -29,12 +29,13 @@ MAY_IMPORT: dict[str, set[str]] = {
     "serving": {"core", "serving"},
     "monitoring": {"core", "monitoring"},
     "replay": {"core", "serving", "monitoring", "replay"},
+    "stack": {"core", "stack"},
     "cli": {"core"},
 }
-SUBPACKAGES = {"stages", "serving", "monitoring", "replay"}
+SUBPACKAGES = {"stages", "serving", "monitoring", "replay", "stack"}
 # Top-level folders of the repository that hold code the library must never import.
-OUTSIDE = {"benchmarks", "tests", "conftest", "pipelines", "serving", "monitoring"}
-SCRIPTS = ("pipelines", "serving", "monitoring")
+OUTSIDE = {"benchmarks", "tests", "conftest", "pipelines", "serving", "monitoring", "stack"}
+SCRIPTS = ("pipelines", "serving", "monitoring", "stack")
 
 
 def layer_of(module: str) -> str:

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from mlflow import MlflowClient
     from mlflow.entities.model_registry import ModelVersion
 
+    from lifecycle.store import Location
+
 CHAMPION, CHALLENGER = "champion", "challenger"
 PREVIOUS = "previous_champion"  # version tag: who was champion before this one
 WAITING = "shadow"  # gate.action of a challenger that passed offline and waits for live rows
@@ -83,21 +85,38 @@ def drop_challenger(client: MlflowClient, name: str, version: str) -> bool:
     return True
 
 
-def append_log(path: Path, decision: Decision) -> None:
-    """Append one decision to the JSON-lines promotion log (one write: a kill keeps it whole)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a") as fh:
-        fh.write(json.dumps(decision.as_dict()) + "\n")
+def append_log(log: Location, decision: Decision) -> None:
+    """Append one decision to the promotion log: a JSON-lines file (one write: a kill keeps it
+    whole), or one row of the database's `promotions` table, shared by every machine."""
+    entry = json.dumps(decision.as_dict())
+    if isinstance(log, Path):
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("a") as fh:
+            fh.write(entry + "\n")
+        return
+    import sqlalchemy as sa
+
+    from lifecycle import store
+
+    try:
+        with store.ensure(log, store.PROMOTIONS).begin() as conn:
+            conn.execute(
+                store.PROMOTIONS.insert(), {"model_name": decision.model_name, "entry": entry}
+            )
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
+        raise store.unavailable(log, err) from None
 
 
-def read_log(path: Path, name: str) -> list[dict[str, Any]]:
+def read_log(log: Location, name: str) -> list[dict[str, Any]]:
     """The logged decisions about one model, oldest first (a torn last line is skipped)."""
-    if not path.exists():
-        return []
+    if isinstance(log, Path):
+        texts = log.read_text().splitlines() if log.exists() else []
+    else:
+        texts = _logged_rows(log, name)
     entries = []
-    for line in path.read_text().splitlines():
+    for text in texts:
         try:
-            entry = json.loads(line)
+            entry = json.loads(text)
         except ValueError:
             continue
         if isinstance(entry, dict) and entry.get("model_name") == name:
@@ -105,7 +124,24 @@ def read_log(path: Path, name: str) -> list[dict[str, Any]]:
     return entries
 
 
-def record(client: MlflowClient, decision: Decision, log: Path) -> None:
+def _logged_rows(log: str, name: str) -> list[str]:
+    """The JSON of one model's rows in the database's promotion log, in the order written."""
+    import sqlalchemy as sa
+
+    from lifecycle import store
+
+    table = store.PROMOTIONS
+    try:
+        if table.name not in store.tables(log):
+            return []
+        query = sa.select(table.c.entry).where(table.c.model_name == name).order_by(table.c.id)
+        with store.engine(log).connect() as conn:
+            return list(conn.execute(query).scalars())
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
+        raise store.unavailable(log, err) from None
+
+
+def record(client: MlflowClient, decision: Decision, log: Location) -> None:
     """Apply a decision: log it, tag the version, then move the alias it moves."""
     append_log(log, decision)
     for key, text in decision_tags(decision).items():
@@ -149,7 +185,7 @@ def decision_tags(decision: Decision) -> dict[str, str]:
     return tags
 
 
-def reconcile(client: MlflowClient, name: str, log: Path) -> list[str]:
+def reconcile(client: MlflowClient, name: str, log: Location) -> list[str]:
     """Finish what a killed process left half done; what was repaired, in words.
 
     The log's last line is applied again if the aliases do not show it yet (only from the
@@ -197,7 +233,7 @@ def _roll_forward(client: MlflowClient, entry: dict[str, Any]) -> str | None:
     return f"finished the logged {action} of v{version}"
 
 
-def rollback(client: MlflowClient, name: str, log: Path, commit: str = "") -> Decision:
+def rollback(client: MlflowClient, name: str, log: Location, commit: str = "") -> Decision:
     """Move `champion` back to the version that held it before the current one."""
     now = current(client, name)
     if now is None:

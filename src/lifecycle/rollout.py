@@ -9,7 +9,6 @@ before a new one is taken.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lifecycle.evidence import MIN_DAYS, Comparison
@@ -26,6 +25,8 @@ from lifecycle.registry import (
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
+
+    from lifecycle.store import Location
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def decide_live(
     name: str,
     evidence: Comparison | None,
     gate: GateParams,
-    log: Path,
+    log: Location,
     commit: str = "",
     versions: tuple[str, str] | None = None,
 ) -> Decision | None:
@@ -106,7 +107,7 @@ def _record_live(
     version: str,
     verdict: LiveVerdict,
     evidence: Comparison | None,
-    log: Path,
+    log: Location,
     commit: str,
 ) -> Decision:
     champion = current(client, name, CHAMPION)
@@ -132,7 +133,7 @@ def roll_back_canary(
     name: str,
     version: str,
     reason: str,
-    log: Path,
+    log: Location,
     commit: str = "",
     evidence: Comparison | None = None,
 ) -> Decision | None:

@@ -1,4 +1,5 @@
-"""Ground truth that arrives late: a small SQLite store of labels keyed by row key.
+"""Ground truth that arrives late: a store of labels keyed by row key (a SQLite file, or the
+team's database: lifecycle.store's `labels` table).
 
 A label belongs to one row of the table (`key:` in the dataset definition), so labels join
 predictions on the row key the service logs. A table keyed by event time (the bike table: one
@@ -10,95 +11,130 @@ from the source table.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from contextlib import closing
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+import sqlalchemy as sa
 
+from lifecycle import store
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, row_keys
 from lifecycle.monitoring.window import Window
+from lifecycle.store import LABELS
 
-TABLE = "labels"
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
 ROW_KEY = "row_key"  # the prediction log's column, and the store's primary key
-_COLUMNS = f"""
-    {ROW_KEY} TEXT PRIMARY KEY,  -- the row the label is for (dataset.row_keys)
-    event_time TEXT NOT NULL,    -- ISO 8601, no offset: that row's event time (windows use it)
-    label REAL NOT NULL,         -- the observed target
-    delivered_at TEXT NOT NULL   -- when the label arrived (UTC)
-"""
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS {TABLE} ({_COLUMNS});
-CREATE INDEX IF NOT EXISTS {TABLE}_event_time ON {TABLE} (event_time);
-"""
 _ISO = "%Y-%m-%dT%H:%M:%S"  # also the row key of a table keyed by event time
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30)
-    if _needs_migration(conn):
-        _migrate(conn)
-    conn.executescript(_SCHEMA)
-    return conn
+def _open(location: store.Location) -> Engine:
+    """The store's engine, a first-release SQLite store migrated first."""
+    made = store.engine(location)
+    if store.is_file(location) and store.exists(location):
+        with made.connect() as conn:
+            old = _needs_migration(conn)
+        if old:
+            _migrate(made)
+    return made
 
 
-def _needs_migration(conn: sqlite3.Connection) -> bool:
-    """True for a store of the first release: labels keyed by event time, no row_key column."""
-    known = {row[1] for row in conn.execute(f"PRAGMA table_info({TABLE})")}
-    return bool(known) and ROW_KEY not in known
+def _needs_migration(conn: Connection) -> bool:
+    """True for a store of the first release: labels keyed by event time, no row_key column.
+    (Only a SQLite file can be one: the first release had no database server.)"""
+    if not sa.inspect(conn).has_table(LABELS.name):
+        return False
+    return ROW_KEY not in store.columns(conn, LABELS.name)
 
 
-def _migrate(conn: sqlite3.Connection) -> None:
+def _migrate(engine: Engine) -> None:
     """Rebuild a first-release store keyed by row key, keeping every label: its event time text
     is exactly the row key of a table keyed by event time, the only kind it could hold."""
-    conn.execute("BEGIN IMMEDIATE")  # one process migrates; another waits, then finds it done
-    try:
-        if _needs_migration(conn):
-            old = f"{TABLE}_by_event_time"
-            conn.execute(f"ALTER TABLE {TABLE} RENAME TO {old}")
-            conn.execute(f"CREATE TABLE {TABLE} ({_COLUMNS})")
-            conn.execute(
-                f"INSERT INTO {TABLE} ({ROW_KEY}, event_time, label, delivered_at) "
-                f"SELECT event_time, event_time, label, delivered_at FROM {old}"
-            )
-            conn.execute(f"DROP TABLE {old}")
-        conn.commit()
-    except BaseException:
-        conn.rollback()
-        raise
+    # AUTOCOMMIT hands the transaction to us: BEGIN IMMEDIATE takes the write lock before the
+    # check, so one process migrates and another waits, then finds it done
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            if _needs_migration(conn):
+                _rebuild(conn)
+            conn.exec_driver_sql("COMMIT")
+        except BaseException:
+            conn.exec_driver_sql("ROLLBACK")
+            raise
 
 
-def store_labels(path: Path, keys: pd.Series, event_times: pd.Series, labels: pd.Series) -> int:
+def _rebuild(conn: Connection) -> None:
+    """Copy the labels into a table keyed by row key, under the old table's name."""
+    old = f"{LABELS.name}_by_event_time"
+    conn.exec_driver_sql(f"ALTER TABLE {LABELS.name} RENAME TO {old}")
+    conn.execute(sa.schema.CreateTable(LABELS))
+    conn.exec_driver_sql(
+        f"INSERT INTO {LABELS.name} ({ROW_KEY}, event_time, label, delivered_at) "
+        f"SELECT event_time, event_time, label, delivered_at FROM {old}"
+    )
+    conn.exec_driver_sql(f"DROP TABLE {old}")  # and its indexes, whose names LABELS reuses
+    for index in LABELS.indexes:
+        conn.execute(sa.schema.CreateIndex(index))
+
+
+def _upsert(conn: Connection) -> sa.Insert:
+    """INSERT that replaces the label of a row key already stored (same SQL on both back ends:
+    INSERT ... ON CONFLICT (row_key) DO UPDATE)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(LABELS)
+    replaced = {name: stmt.excluded[name] for name in ("event_time", "label", "delivered_at")}
+    return stmt.on_conflict_do_update(index_elements=[LABELS.c.row_key], set_=replaced)
+
+
+def store_labels(
+    location: store.Location, keys: pd.Series, event_times: pd.Series, labels: pd.Series
+) -> int:
     """Insert or replace labels by row key (a re-delivery corrects earlier values); returns
     the count."""
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    rows = [
-        (str(key), when.strftime(_ISO), float(value), now)
-        for key, when, value in zip(keys, pd.to_datetime(event_times), labels, strict=True)
-    ]
-    insert = f"INSERT OR REPLACE INTO {TABLE} ({ROW_KEY}, event_time, label, delivered_at)"
-    with closing(_connect(path)) as conn, conn:
-        conn.executemany(f"{insert} VALUES (?, ?, ?, ?)", rows)
+    times = pd.to_datetime(event_times)
+    # one row per key, the last winning: PostgreSQL refuses a key twice in one statement
+    rows = {
+        str(key): {"row_key": str(key), "event_time": when.strftime(_ISO), "label": float(value)}
+        for key, when, value in zip(keys, times, labels, strict=True)
+    }
+    _open(location)
+    try:
+        with store.ensure(location, LABELS).begin() as conn:
+            if rows:
+                conn.execute(_upsert(conn), [row | {"delivered_at": now} for row in rows.values()])
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
+        raise store.unavailable(location, err) from None
     return len(rows)
 
 
-def deliver_from_source(source: pd.DataFrame, spec: DatasetSpec, window: Window, path: Path) -> int:
+def deliver_from_source(
+    source: pd.DataFrame, spec: DatasetSpec, window: Window, location: store.Location
+) -> int:
     """Deliver the labels of every source row whose event time is in the window."""
     when = source[EVENT_TIME]
     rows = source[(when >= window.start) & (when < window.end)]
     rows = rows.dropna(subset=[EVENT_TIME, spec.target, *spec.key_columns])
-    return store_labels(path, row_keys(rows, spec), rows[EVENT_TIME], rows[spec.target])
+    return store_labels(location, row_keys(rows, spec), rows[EVENT_TIME], rows[spec.target])
 
 
-def read_labels(path: Path, window: Window) -> pd.Series:
+def read_labels(location: store.Location, window: Window) -> pd.Series:
     """Labels of the rows with event time in the window, indexed by row key (empty if none)."""
-    if not Path(path).exists():
-        return pd.Series(dtype="float64", index=pd.Index([], dtype=object, name=ROW_KEY))
-    query = f"SELECT {ROW_KEY}, label FROM {TABLE} WHERE event_time >= ? AND event_time < ?"
-    with closing(_connect(path)) as conn:
-        rows = conn.execute(query, (window.start.strftime(_ISO), window.end.strftime(_ISO)))
-        frame = pd.DataFrame(rows.fetchall(), columns=[ROW_KEY, "label"])
+    empty = pd.Series(dtype="float64", index=pd.Index([], dtype=object, name=ROW_KEY))
+    if not store.exists(location):
+        return empty
+    bounds = (window.start.strftime(_ISO), window.end.strftime(_ISO))
+    try:
+        with _open(location).connect() as conn:
+            if not sa.inspect(conn).has_table(LABELS.name):
+                return empty
+            between = (LABELS.c.event_time >= bounds[0]) & (LABELS.c.event_time < bounds[1])
+            rows = conn.execute(sa.select(LABELS.c.row_key, LABELS.c.label).where(between)).all()
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as err:
+        raise store.unavailable(location, err) from None
+    frame = pd.DataFrame(rows, columns=[ROW_KEY, "label"])
     index = pd.Index(frame[ROW_KEY].astype(object), dtype=object, name=ROW_KEY)
     return pd.Series(frame["label"].to_numpy(dtype="float64"), index=index)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lifecycle.settings import Settings
+from lifecycle.store import Location
 
 REPORTS = Path("reports/monitoring")
 
@@ -14,8 +15,8 @@ REPORTS = Path("reports/monitoring")
 class MonitorPaths:
     """Where monitoring reads and writes. `reports=None` writes nothing but returns the result."""
 
-    log: Path
-    feedback: Path
+    log: Location  # a SQLite file or the team's database (lifecycle.store)
+    feedback: Location
     state: Path  # cached reference data (training rows + predictions) per model run
     reports: Path | None = None
     workspace: Path | None = None

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,6 +23,8 @@ from lifecycle.predictions import Predictions, model_classes, predict_outputs
 if TYPE_CHECKING:
     from mlflow import MlflowClient
     from sklearn.pipeline import Pipeline
+
+    from lifecycle.store import Location
 
 CHUNK = 20_000  # rows predicted per call (per-call overhead dominates small batches)
 
@@ -105,7 +106,7 @@ def replay(
     spec: DatasetSpec,
     model: Pipeline,
     served_as: tuple[str, str],
-    log: Path,
+    log: Location,
     rows_per_request: int = 1,
 ) -> int:
     """Predict the rows with the model and append them to the prediction log, each with its

@@ -1,20 +1,26 @@
-"""Read one window of the prediction log by event time, sampled (seeded) when it is large."""
+"""Read one window of the prediction log by event time, sampled (seeded) when it is large.
+
+The log is a SQLite file or a database server (lifecycle.store): one code path, SQLAlchemy Core.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sqlite3
-from contextlib import closing
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 
+from lifecycle import store
 from lifecycle.dataset import EVENT_TIME
-from lifecycle.prediction_log import COLUMNS, TABLE
+from lifecycle.monitoring.log_query import fetch_rows, parse_times, window_keys, window_rows
+from lifecycle.store import PREDICTIONS
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 
 class LogError(ValueError):
@@ -52,9 +58,6 @@ def make_window(start: str, end: str) -> Window:
     return Window(pd.Timestamp(start), pd.Timestamp(end))
 
 
-_OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"  # a UTC offset at the end of an ISO 8601 timestamp
-
-
 def add_window_args(parser: argparse.ArgumentParser) -> None:
     """The --start/--end pair of the commands that need an explicit window."""
     parser.add_argument("--start", required=True, help="first event time, inclusive (ISO)")
@@ -67,19 +70,6 @@ def window_arg(parser: argparse.ArgumentParser, args: argparse.Namespace) -> Win
         return make_window(args.start, args.end)
     except ValueError as err:
         parser.error(str(err))
-
-
-def parse_times(text: pd.Series) -> pd.Series:
-    """Parse logged event times ('T' or ' ' separator, optional offset) as naive wall-clock time."""
-    try:
-        when = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    except ValueError:  # offsets on some rows only: drop them all, keep the wall-clock time
-        when = pd.to_datetime(
-            text.str.replace(_OFFSET, "", regex=True), format="ISO8601", errors="coerce"
-        )
-    if isinstance(when.dtype, pd.DatetimeTZDtype):
-        when = when.dt.tz_localize(None)  # the data's event time is local wall-clock time
-    return when
 
 
 @dataclass(frozen=True)
@@ -99,65 +89,55 @@ class LoggedWindow:
 
 
 def read_window(
-    path: Path, window: Window, sample_rows: int | None = None, seed: int = 0
+    log: store.Location, window: Window, sample_rows: int | None = None, seed: int = 0
 ) -> LoggedWindow:
     """Predictions with event time in the window; at most `sample_rows` of them, drawn uniformly.
 
     Only the sampled rows are fetched and decoded, so a window of a million predictions costs
-    about as much as one of `sample_rows`.
+    little more than one of `sample_rows`; the same rows and seed draw the same sample from
+    SQLite and from PostgreSQL.
     """
-    if not Path(path).exists():
+    if not store.exists(log):
         return LoggedWindow(_empty(), 0)
-    with closing(sqlite3.connect(path, timeout=30)) as conn:
-        try:
-            rowids = _rowids(conn, window)
-            logged = len(rowids)
-            if sample_rows is not None and logged > sample_rows:
-                rng = np.random.default_rng(seed)
-                rowids = np.sort(rng.choice(rowids, size=sample_rows, replace=False))
-            frame, unreadable = _fetch(conn, rowids)
-        except sqlite3.DatabaseError as err:
-            raise LogError(f"{path} is not a readable prediction log: {err}") from None
-    return LoggedWindow(frame, logged, unreadable)
+    try:
+        with store.engine(log).begin() as conn:
+            if not _holds_log(conn, log):
+                return LoggedWindow(_empty(), 0)  # a database nothing was logged to yet
+            columns = store.columns(conn, PREDICTIONS.name)
+            if sample_rows is None:
+                frame = window_rows(conn, window, columns)
+                logged = len(frame)
+            else:
+                keys = window_keys(conn, window)
+                logged = len(keys)
+                if logged > sample_rows:
+                    rng = np.random.default_rng(seed)
+                    # rebound: the window's million keys go now, before the rows are built
+                    # (the garbage collector would walk every one of them, again and again)
+                    keys = [keys[i] for i in np.sort(rng.choice(logged, sample_rows, False))]
+                frame = fetch_rows(conn, keys, columns)
+    except sa.exc.DBAPIError as err:
+        raise unreadable(log, err) from None
+    frame, broken = _expand(frame)
+    return LoggedWindow(frame, logged, broken)
 
 
-def _rowids(conn: sqlite3.Connection, window: Window) -> np.ndarray:
-    """Row ids in the window, sorted. Whole days inside the window are selected by the index
-    alone (fast: plain string bounds); the days holding `start` and `end` are parsed and cut
-    exactly, because the text of event_time may vary ('T' or ' ', offsets)."""
-    one_day = pd.Timedelta(days=1)
-    first, last = window.start.normalize(), window.end.normalize()
-    parts = []
-    if first + one_day < last:
-        parts.append(_ids_between(conn, first + one_day, last))
-    for day in sorted({first, last}):
-        rows = conn.execute(
-            f"SELECT rowid, event_time FROM {TABLE} WHERE event_time >= ? AND event_time < ?",
-            (f"{day:%Y-%m-%d}", f"{day + one_day:%Y-%m-%d}"),
-        )
-        edge = pd.DataFrame(rows.fetchall(), columns=["rowid", EVENT_TIME])
-        when = parse_times(edge[EVENT_TIME])
-        parts.append(edge["rowid"][(when >= window.start) & (when < window.end)].to_numpy())
-    return np.sort(np.concatenate(parts).astype(np.int64))
+def _holds_log(conn: Connection, log: store.Location) -> bool:
+    """Whether the database has the log's table; a file without it is no prediction log."""
+    if sa.inspect(conn).has_table(PREDICTIONS.name):
+        return True
+    if store.is_file(log):
+        where = store.describe(log)
+        raise LogError(f"{where} is not a readable prediction log: it has no table predictions")
+    return False
 
 
-def _ids_between(conn: sqlite3.Connection, lo: pd.Timestamp, hi: pd.Timestamp) -> np.ndarray:
-    """Row ids of the whole days from `lo` up to (not including) `hi`."""
-    query = f"SELECT rowid FROM {TABLE} WHERE event_time >= ? AND event_time < ?"
-    rows = conn.execute(query, (f"{lo:%Y-%m-%d}", f"{hi:%Y-%m-%d}"))
-    return np.fromiter((rowid for (rowid,) in rows), dtype=np.int64)
-
-
-def _fetch(conn: sqlite3.Connection, rowids: np.ndarray) -> tuple[pd.DataFrame, int]:
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS pick (id INTEGER PRIMARY KEY)")
-    conn.execute("DELETE FROM pick")
-    conn.executemany("INSERT INTO pick VALUES (?)", ((int(i),) for i in rowids))
-    query = (
-        f"SELECT p.* FROM {TABLE} p JOIN pick ON p.rowid = pick.id "
-        "ORDER BY p.event_time, p.request_id, p.row"
-    )
-    frame = pd.read_sql_query(query, conn)
-    return _expand(frame)
+def unreadable(log: store.Location, err: sa.exc.DBAPIError) -> Exception:
+    """The error for a failed read: a server we cannot reach, or a log we cannot read."""
+    if not store.is_file(log) and isinstance(err, sa.exc.OperationalError | sa.exc.InterfaceError):
+        return store.unavailable(log, err)
+    reason = str(err.orig).strip().splitlines()[0]
+    return LogError(f"{store.describe(log)} is not a readable prediction log: {reason}")
 
 
 def _decode(text: Any) -> dict[str, Any]:
@@ -170,9 +150,8 @@ def _decode(text: Any) -> dict[str, Any]:
 
 
 def _expand(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Parse event_time and expand the `inputs` JSON into columns (log columns win on clashes);
+    """Expand the `inputs` JSON into columns (log columns win on clashes);
     also the count of rows whose inputs could not be read."""
-    frame[EVENT_TIME] = parse_times(frame[EVENT_TIME])
     records = [_decode(t) for t in frame.pop("inputs")]
     inputs = pd.DataFrame(records, index=frame.index)
     inputs = inputs.drop(columns=[c for c in inputs if c in frame], errors="ignore")
@@ -180,34 +159,38 @@ def _expand(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
 
 
 def _empty() -> pd.DataFrame:
-    frame = pd.DataFrame(columns=[c for c in COLUMNS if c != "inputs"])
+    frame = pd.DataFrame(columns=[c.name for c in PREDICTIONS.c if c.name != "inputs"])
     frame[EVENT_TIME] = pd.to_datetime(frame[EVENT_TIME])
     return frame
 
 
-def newest_event_time(path: Path) -> pd.Timestamp | None:
+def newest_event_time(log: store.Location) -> pd.Timestamp | None:
     """The newest event time in the log, or None when there is no log or it is empty."""
-    if not Path(path).exists():
+    if not store.exists(log):
         return None
-    with closing(sqlite3.connect(path, timeout=30)) as conn:
-        try:
-            (text,) = conn.execute(f"SELECT MAX(event_time) FROM {TABLE}").fetchone()
-        except sqlite3.DatabaseError as err:
-            raise LogError(f"{path} is not a readable prediction log: {err}") from None
+    try:
+        with store.engine(log).connect() as conn:
+            if not _holds_log(conn, log):
+                return None
+            text = conn.execute(sa.select(sa.func.max(PREDICTIONS.c.event_time))).scalar()
+    except sa.exc.DBAPIError as err:
+        raise unreadable(log, err) from None
     when = parse_times(pd.Series([text]))[0] if text else None
     return None if when is None or pd.isna(when) else pd.Timestamp(when)
 
 
-def default_window(path: Path, days: int) -> Window | None:
+def default_window(log: store.Location, days: int) -> Window | None:
     """The newest `days` whole days of logged event time (None when nothing is logged)."""
-    newest = newest_event_time(path)
+    newest = newest_event_time(log)
     if newest is None:
         return None
     end = newest.normalize() + pd.Timedelta(days=1)
     return Window(end - pd.Timedelta(days=days), end)
 
 
-def resolve_window(start: str | None, end: str | None, log: Path, days: int) -> Window | None:
+def resolve_window(
+    start: str | None, end: str | None, log: store.Location, days: int
+) -> Window | None:
     """The window a user asked for; both bounds or neither (then the newest `days` days)."""
     if start and end:
         return make_window(start, end)

@@ -10,17 +10,15 @@ same labelled rows are the live evidence; `lifecycle.rollout.decide_live` promot
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from contextlib import closing
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pandas as pd
+import sqlalchemy as sa
 
+from lifecycle import store
 from lifecycle.params import Params
-from lifecycle.prediction_log import SHADOW_TABLE, TABLE
 from lifecycle.replay.timeline import LiveStage
 from lifecycle.serving.process import Server
 from lifecycle.settings import Settings
@@ -64,27 +62,30 @@ def follow_challenger(server: Server, version: str | None, timeout: float = 60) 
         time.sleep(0.5)
 
 
-def _count(log: Path, table: str, start: pd.Timestamp, end: pd.Timestamp) -> int:
-    if not log.exists():
+def _count(log: store.Location, table: sa.Table, start: pd.Timestamp, end: pd.Timestamp) -> int:
+    """Rows of a log table with event time in [start, end) (0 before the table exists)."""
+    if table.name not in store.tables(log):
         return 0
-    query = f"SELECT COUNT(*) FROM {table} WHERE event_time >= ? AND event_time < ?"
-    with closing(sqlite3.connect(log, timeout=30)) as conn:
-        try:
-            return int(conn.execute(query, (start.isoformat(), end.isoformat())).fetchone()[0])
-        except sqlite3.OperationalError:  # the table does not exist yet
-            return 0
+    inside = (table.c.event_time >= start.isoformat()) & (table.c.event_time < end.isoformat())
+    query = sa.select(sa.func.count()).select_from(table).where(inside)
+    with store.engine(log).connect() as conn:
+        return int(conn.execute(query).scalar_one())
 
 
 def wait_for_shadow_rows(
-    log: Path, start: pd.Timestamp, end: pd.Timestamp, answered: int, seconds: float = WAIT_SECONDS
+    log: store.Location,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    answered: int,
+    seconds: float = WAIT_SECONDS,
 ) -> int:
     """Wait until the month's answers and shadow rows are logged (the shadow thread runs behind
     the answers; a batch it dropped never comes: stop once the count settles). Returns the
     month's shadow rows."""
     deadline, last, since = time.monotonic() + seconds, -1, time.monotonic()
     while True:
-        rows = _count(log, SHADOW_TABLE, start, end)
-        done = _count(log, TABLE, start, end) >= answered and rows >= answered
+        rows = _count(log, store.SHADOW, start, end)
+        done = _count(log, store.PREDICTIONS, start, end) >= answered and rows >= answered
         if rows != last:
             last, since = rows, time.monotonic()
         settled = time.monotonic() - since > SETTLE_SECONDS

@@ -69,13 +69,6 @@ bento: setup ## Build a self-contained Bento of the champion, with a non-root Do
 bench: setup ## Benchmarks as ratios (pipeline, event table, serving vs mlflow serve and Starlette, monitoring); needs hey: bench-deps
 	python -m benchmarks.pipeline_repro && python -m benchmarks.event_table && python -m benchmarks.serving_load && python -m benchmarks.monitoring_window
 
-stack-deps: ## Install Prometheus, promtool and the Pushgateway (Debian's packages; as root, or says what to install)
-	@if command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v prometheus-pushgateway >/dev/null; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  pkgs="prometheus prometheus-pushgateway"; export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get install -y -q --no-install-recommends $$pkgs >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$pkgs >/dev/null; }; \
-	else echo "stack-deps: install Debian/Ubuntu's packages prometheus and prometheus-pushgateway (sudo apt-get install prometheus prometheus-pushgateway), or put prometheus, promtool and prometheus-pushgateway on PATH; the alerting tests need them"; fi
-
 bench-deps: ## Install hey, the load generator of `make bench` (Debian/Ubuntu, apt-get)
 	command -v hey >/dev/null || $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y hey
 
@@ -129,3 +122,10 @@ stack-stop: ## Stop every process of the stack (replicas first, PostgreSQL last)
 
 stack-status: ## One line per stack process: URL, pid, healthy or down (exit 1 if any is down)
 	python stack/stack.py --dir $(STACK_DIR) status
+
+stack-deps: ## Install Prometheus, promtool and the Pushgateway (Debian's packages; as root, or says what to install)
+	@if command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v prometheus-pushgateway >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  pkgs="prometheus prometheus-pushgateway"; export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -q --no-install-recommends $$pkgs >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$pkgs >/dev/null; }; \
+	else echo "stack-deps: install Debian/Ubuntu's packages prometheus and prometheus-pushgateway (sudo apt-get install prometheus prometheus-pushgateway), or put prometheus, promtool and prometheus-pushgateway on PATH; the alerting tests need them"; fi

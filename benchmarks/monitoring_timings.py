@@ -64,19 +64,20 @@ def build_log(ctx: Context, window: Window, rows: int, folder: Path) -> MonitorP
     name = ctx.params.registry.model_name
     version, model = load_served(configure(ctx.settings), name, None)
     stem = f"v{version}-{window.label}-{rows}-seed{ctx.params.seed}"
+    log = folder / f"{stem}.sqlite"
     paths = MonitorPaths(
-        log=folder / f"{stem}.sqlite",
+        log=log,
         feedback=folder / f"{stem}-labels.sqlite",
         state=ctx.settings.monitoring_state,
         reports=folder / "reports",
         workspace=folder / "evidently",
     )
-    if not paths.log.exists():
+    if not log.exists():
         print(f"building a {rows}-row prediction log for {window.label} (once)...", flush=True)
         source = read_source(ctx.spec)
         big = resample(period_rows(source, window), rows, ctx.params.seed)
-        replay(big, ctx.spec, model, (name, version), paths.log.with_suffix(".tmp"))
-        paths.log.with_suffix(".tmp").rename(paths.log)  # only a complete log is ever reused
+        replay(big, ctx.spec, model, (name, version), log.with_suffix(".tmp"))
+        log.with_suffix(".tmp").rename(log)  # only a complete log is ever reused
         deliver_from_source(source, ctx.spec, window, paths.feedback)
     return paths
 

@@ -12,7 +12,7 @@ from lifecycle.entry import context, run
 from lifecycle.monitoring.feedback import deliver_from_source
 from lifecycle.monitoring.window import add_window_args, window_arg
 from lifecycle.source import read_source
-from lifecycle.store import describe
+from lifecycle.store import label
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     ctx = context(args.params)
     store = args.store or ctx.settings.feedback_store
     count = deliver_from_source(read_source(ctx.spec), ctx.spec, window, store)
-    where = describe(store)
+    where = label(store)
     print(f"delivered {count} labels for [{window.start}, {window.end}) into {where}")
     return 0
 

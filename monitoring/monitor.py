@@ -24,6 +24,7 @@ import dataclasses
 import sys
 from pathlib import Path
 
+from lifecycle import store
 from lifecycle.entry import context, run
 from lifecycle.monitoring.decision import EXIT_CODES
 from lifecycle.monitoring.export import MonitorGauges, PushFailed, push_decision
@@ -77,8 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if window is None:
         print(
-            f"decision: INSUFFICIENT_DATA: nothing logged in {paths.log} yet; serve traffic "
-            "or replay a period (make simulate START=… END=…)"
+            f"decision: INSUFFICIENT_DATA: nothing logged in {store.label(paths.log)} yet; "
+            "serve traffic or replay a period (make simulate START=… END=…)"
         )
         _push(settings, MonitorGauges(ctx.params.registry.model_name, "insufficient_data"))
         return EXIT_CODES["insufficient_data"]

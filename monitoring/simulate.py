@@ -11,7 +11,7 @@ from lifecycle.entry import StageFailed, context, run
 from lifecycle.monitoring.simulate import load_served, period_rows, replay, resample
 from lifecycle.monitoring.window import add_window_args, window_arg
 from lifecycle.source import read_source
-from lifecycle.store import describe
+from lifecycle.store import label
 from lifecycle.tracking import configure
 
 
@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = resample(rows, args.rows, ctx.params.seed)
     log = args.log or ctx.settings.prediction_log
     count = replay(rows, ctx.spec, model, (name, version), log)
-    where = describe(log)
+    where = label(log)
     print(f"logged {count} predictions of {name} v{version} for {window.label} into {where}")
     return 0
 

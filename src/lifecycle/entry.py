@@ -13,6 +13,7 @@ from lifecycle.dataset import DatasetSpec, load_spec
 from lifecycle.params import Params, ParamsError, check_params_task, load_params
 from lifecycle.settings import Settings, get_settings, quiet_telemetry
 from lifecycle.source import SourceError
+from lifecycle.store import StoreUnavailable
 
 
 class StageFailed(RuntimeError):
@@ -26,6 +27,7 @@ EXPECTED = (
     ValidationError,
     FileNotFoundError,
     SourceError,
+    StoreUnavailable,  # a database we cannot reach or log in to: the message names the setting
 )
 
 

@@ -26,7 +26,7 @@ from lifecycle import store
 from lifecycle.settings import SPILL_FOLDER, get_settings
 
 
-class Writer(Protocol):
+class SpillWriter(Protocol):
     """What replaying needs of the log's writer (lifecycle.log_writer.Writer)."""
 
     location: store.Location
@@ -57,7 +57,7 @@ def default_folder(location: store.Location) -> Path:
 
 
 def _header(location: store.Location) -> dict[str, str]:
-    return {"kind": "location", "location": store.describe(store.url_of(location))}
+    return {"kind": "location", "location": store.label(store.url_of(location))}
 
 
 def write_spill(folder: Path, location: store.Location, rows: Sequence[Any]) -> Path:
@@ -98,7 +98,7 @@ def read_spill(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def replay_spills(
-    writer: Writer, tables: Sequence[sa.Table], types: Mapping[str, type], chunk: int = 10_000
+    writer: SpillWriter, tables: Sequence[sa.Table], types: Mapping[str, type], chunk: int = 10_000
 ) -> None:
     """Write the rows spilled for the writer's location, then delete their files (`types`:
     the row class of each kind). store.StoreUnavailable: the database went away meanwhile."""

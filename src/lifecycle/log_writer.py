@@ -104,7 +104,7 @@ class Writer:
 
     def __init__(self, location: store.Location, spill_dir: Path) -> None:
         self.location, self.spill_dir = location, spill_dir
-        self.where = store.describe(location)
+        self.where = store.label(location)
         self.held: deque[Chunk] = deque()
         self.appended = self.written = self.dropped = self.spilled = 0
         self._lock = threading.Lock()  # the counters and `held`, between threads

@@ -222,6 +222,10 @@ class PredictionLog:
         if self._thread.is_alive():  # stuck in a call the database never answers
             self._writer.spill(self._queued())
             self._queue.put(None)  # if that call ever returns, the thread ends
+            return
+        # Pooled connections closed: an SQLite log is then whole in its main file (its WAL
+        # checkpointed), so a plain file copy holds every row. Other users simply reconnect.
+        store.engine(self._writer.location).dispose()
 
 
 def read_predictions(

@@ -116,9 +116,9 @@ class Settings(BaseSettings):
     @property
     def database_label(self) -> str:
         """Where the shared state is, for messages (a URL with its password hidden)."""
-        from lifecycle.store import describe
+        from lifecycle.store import label
 
-        return describe(self.database) if self.database else f"SQLite files in {self.state}"
+        return label(self.database) if self.database else f"SQLite files in {self.state}"
 
     @property
     def promotion_log(self) -> str | Path:

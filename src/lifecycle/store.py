@@ -106,7 +106,7 @@ def is_file(location: Location) -> bool:
     return isinstance(location, Path) or location.startswith("sqlite")
 
 
-def describe(location: Location) -> str:
+def label(location: Location) -> str:
     """The location for messages: a path as given, a URL with its password hidden."""
     if isinstance(location, Path):
         return str(location)
@@ -193,7 +193,7 @@ def _add_columns(conn: Connection, table: sa.Table) -> None:
 def unavailable(location: Location, err: Exception) -> StoreUnavailable:
     """A clear error for a database we cannot use: which setting, which URL, why."""
     reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
-    where = describe(location)
+    where = label(location)
     if is_file(location):
         return StoreUnavailable(f"cannot use the SQLite database {where}: {reason}")
     return StoreUnavailable(f"{SETTING}={where}: cannot connect or use the database: {reason}")

@@ -3,7 +3,7 @@ text, a window's keys in one order on every back end, and the full rows of some 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pandas as pd
 import sqlalchemy as sa
@@ -14,7 +14,18 @@ from lifecycle.store import PREDICTIONS
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, CursorResult
 
-    from lifecycle.monitoring.window import Window
+
+class Span(Protocol):
+    """A half-open [start, end) of event time (lifecycle.monitoring.window.Window)."""
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """First event time, inclusive."""
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """Last event time, exclusive."""
+
 
 Key = tuple[str, int]  # (request_id, row): one logged prediction
 _OFFSET = r"(Z|[+-]\d{2}:?\d{2})$"  # a UTC offset at the end of an ISO 8601 timestamp
@@ -33,7 +44,7 @@ def parse_times(text: pd.Series) -> pd.Series:
     return when
 
 
-def day_bounds(window: Window) -> tuple[str, str]:
+def day_bounds(window: Span) -> tuple[str, str]:
     """Whole-day text bounds around the window: a superset, cut exactly after parsing."""
     last = window.end.normalize() + pd.Timedelta(days=1)
     return f"{window.start.normalize():%Y-%m-%d}", f"{last:%Y-%m-%d}"
@@ -64,7 +75,7 @@ def driver_rows(conn: Connection, query: sa.Select[Any]) -> list[Any]:
         cursor.close()
 
 
-def window_keys(conn: Connection, window: Window) -> list[Key]:
+def window_keys(conn: Connection, window: Span) -> list[Key]:
     """The keys of every prediction in the window, in one order on every back end: by
     event_time, request_id, row, as text compared bytewise (so a seeded sample is the same).
 
@@ -80,7 +91,7 @@ def window_keys(conn: Connection, window: Window) -> list[Key]:
     return [*edges[0], *inner, *(edges[1] if len(edges) > 1 else [])]
 
 
-def _edge_keys(conn: Connection, day: pd.Timestamp, window: Window) -> list[Key]:
+def _edge_keys(conn: Connection, day: pd.Timestamp, window: Span) -> list[Key]:
     """The keys of one day's predictions that are inside the window, in the window's order."""
     bounds = (f"{day:%Y-%m-%d}", f"{day + pd.Timedelta(days=1):%Y-%m-%d}")
     c = PREDICTIONS.c
@@ -113,7 +124,7 @@ def _in_key_order(conn: Connection) -> list[sa.ColumnElement[Any]]:
     ]
 
 
-def window_rows(conn: Connection, window: Window, columns: set[str]) -> pd.DataFrame:
+def window_rows(conn: Connection, window: Span, columns: set[str]) -> pd.DataFrame:
     """Every prediction of the window, in the order of its keys (what fetch_rows gives for
     all of window_keys, read in one query: the whole-day rows in order, then cut exactly)."""
     selected = [col for col in PREDICTIONS.c if col.name in columns]

@@ -19,7 +19,7 @@ from lifecycle.monitoring.reference import monitored_model as lookup_model
 from lifecycle.monitoring.window import LogError, LoggedWindow, Window, read_window
 from lifecycle.params import Params
 from lifecycle.settings import Settings
-from lifecycle.store import describe
+from lifecycle.store import label
 
 
 @dataclass
@@ -68,7 +68,7 @@ def observe_window(
     if logged.frame.empty:
         problem = (
             f"no predictions logged with event time in [{window.start}, {window.end}) "
-            f"in {describe(paths.log)}: serve traffic, or replay a period with `make simulate`"
+            f"in {label(paths.log)}: serve traffic, or replay a period with `make simulate`"
         )
         return Observed(logged, logged.frame, problems=[problem])
     obs = _served_rows(logged)

@@ -127,7 +127,7 @@ def _holds_log(conn: Connection, log: store.Location) -> bool:
     if sa.inspect(conn).has_table(PREDICTIONS.name):
         return True
     if store.is_file(log):
-        where = store.describe(log)
+        where = store.label(log)
         raise LogError(f"{where} is not a readable prediction log: it has no table predictions")
     return False
 
@@ -137,7 +137,7 @@ def unreadable(log: store.Location, err: sa.exc.DBAPIError) -> Exception:
     if not store.is_file(log) and isinstance(err, sa.exc.OperationalError | sa.exc.InterfaceError):
         return store.unavailable(log, err)
     reason = str(err.orig).strip().splitlines()[0]
-    return LogError(f"{store.describe(log)} is not a readable prediction log: {reason}")
+    return LogError(f"{store.label(log)} is not a readable prediction log: {reason}")
 
 
 def _decode(text: Any) -> dict[str, Any]:

@@ -37,6 +37,10 @@ def http(registry: Registry, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     log = folder / "predictions.sqlite"
     with pytest.MonkeyPatch.context() as env:
         env.setenv("LIFECYCLE_PREDICTION_LOG", str(log))
+        # The suite's registry, whatever registry another fixture of the package points at
+        env.setenv("LIFECYCLE_STATE_DIR", str(registry.settings.state))
+        env.delenv("MLFLOW_TRACKING_URI", raising=False)
+        env.delenv("LIFECYCLE_DATABASE_URL", raising=False)
         env.setenv("LIFECYCLE_RELOAD_SECONDS", "0")  # the alias never moves here
         env.setenv("LIFECYCLE_ADMIN_TOKEN", TOKEN)
         env.delenv("LIFECYCLE_TRACE_PREDICT", raising=False)  # the default is under test

@@ -66,7 +66,7 @@ serve: setup ## Serve the champion on http://127.0.0.1:3000 (PORT=… to change)
 bento: setup ## Build a self-contained Bento of the champion, with a non-root Dockerfile
 	python serving/import_champion.py && LIFECYCLE_MODEL_SOURCE=bento bentoml build -f serving/bentofile.yaml .
 
-bench: setup ## Benchmarks as ratios (pipeline, event table, serving vs mlflow serve and Starlette, monitoring); needs hey: bench-deps
+bench: setup ## Benchmarks as ratios (pipeline, event table, serving vs mlflow serve and Starlette, replicas on PostgreSQL, monitoring); needs hey: bench-deps
 	python -m benchmarks.pipeline_repro && python -m benchmarks.event_table && python -m benchmarks.serving_load && python -m benchmarks.monitoring_window
 
 bench-deps: ## Install hey, the load generator of `make bench` (Debian/Ubuntu, apt-get)

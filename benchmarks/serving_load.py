@@ -2,7 +2,8 @@
 
 Same model version, same machine, one server at a time, `hey` as the load. Writes
 reports/bench/serving.json and docs/serving-benchmark.md, and prints the table; then this
-service with shadow on vs off (benchmarks.serving_shadow -> reports/bench/serving_shadow.json).
+service with shadow on vs off (benchmarks.serving_shadow -> reports/bench/serving_shadow.json),
+then two replicas on one PostgreSQL log vs two workers on SQLite (benchmarks.serving_stack).
 
     python -m benchmarks.serving_load --seconds 5   # needs hey (make bench-deps) and a champion
 """
@@ -25,6 +26,7 @@ from benchmarks.hey import HEY_MISSING, hey_installed
 from benchmarks.serving_contenders import BATCH_CLIENTS, contenders, in_process, measure
 from benchmarks.serving_report import TARGETS, doc_head, markdown, ratios, verdicts
 from benchmarks.serving_shadow import main as shadow_main
+from benchmarks.serving_stack import main as stack_main
 from lifecycle.dataset import model_frame
 from lifecycle.entry import StageFailed, run
 from lifecycle.registry import current
@@ -113,8 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     args.doc.parent.mkdir(parents=True, exist_ok=True)
     args.doc.write_text(doc_head(report, BATCH_CLIENTS) + table + "\n")
     print(f"\n{table}\n\n[bench] wrote {args.json} and {args.doc}")
-    # Shadow on vs off (rollout.shadow), same load: its own report, serving_shadow.json
-    return shadow_main(["--seconds", f"{args.seconds:g}", "--clients", str(args.clients)])
+    # Shadow on vs off (rollout.shadow), same load: its own report, serving_shadow.json; then
+    # two replicas on the team's PostgreSQL log vs two workers on SQLite: serving_stack.json
+    load = ["--seconds", f"{args.seconds:g}", "--clients", str(args.clients)]
+    return shadow_main(load) or stack_main(load)
 
 
 if __name__ == "__main__":

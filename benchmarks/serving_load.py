@@ -32,7 +32,7 @@ from lifecycle.entry import StageFailed, run
 from lifecycle.registry import current
 from lifecycle.serving.client import records_from_frame
 from lifecycle.serving.runtime import ServiceConfig, service_config
-from lifecycle.settings import TELEMETRY_OFF, Settings, get_settings, quiet_telemetry
+from lifecycle.settings import TEAM_SETTINGS, TELEMETRY_OFF, Settings, get_settings, quiet_telemetry
 from lifecycle.source import read_source
 from lifecycle.tracking import configure, load_model
 
@@ -63,6 +63,8 @@ def server_env(settings: Settings) -> dict[str, str]:
         "MLFLOW_TRACKING_URI": settings.tracking_uri,
         "BENTOML_HOME": os.environ.get("BENTOML_HOME", str(settings.bentoml_home)),
         "OMP_NUM_THREADS": "1",  # every server: one inference thread (see DOC_HEAD)
+        # the laptop's embedded log, even in a shell pointed at a team's stack (env.sh)
+        **{key: "" for key in TEAM_SETTINGS if key != "MLFLOW_TRACKING_URI"},
     }
 
 

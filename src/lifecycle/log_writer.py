@@ -77,10 +77,14 @@ def _statement(dialect: str, table: sa.Table) -> sa.Insert:
 
 
 def unreachable(err: BaseException) -> bool:
-    """True if the database could not be reached (try again later), False if it refused."""
-    if isinstance(err, sa.exc.DBAPIError) and err.connection_invalidated:
-        return True
-    return isinstance(err, sa.exc.OperationalError | sa.exc.InterfaceError)
+    """True if the rows could not be written now (try again later), False if the database
+    refused them. Only a row's own fault refuses it (a constraint, a value of the wrong kind, or
+    an error before the database saw it); anything else the database says (down, read-only after
+    a failover, a revoked grant, a pool timeout) holds every row until it is fixed: the pending
+    rows gauge and its alert show the backlog, and nothing is lost meanwhile."""
+    if isinstance(err, sa.exc.IntegrityError | sa.exc.DataError):
+        return False
+    return isinstance(err, sa.exc.SQLAlchemyError)
 
 
 def reason(err: BaseException) -> str:
@@ -140,8 +144,11 @@ class Writer:
     def flush(self, wait: bool = True) -> bool:
         """Write every chunk held; False if the database is unreachable and the deadline has
         passed (or `wait` is False: no retrying, e.g. at start)."""
-        while self.held:
-            table, rows = self.held[0]
+        while True:
+            with self._lock:  # close() may spill the chunks meanwhile
+                if not self.held:
+                    return True
+                table, rows = self.held[0]
             try:
                 with store.engine(self.location).begin() as conn:
                     insert(conn, table, rows)
@@ -154,7 +161,6 @@ class Writer:
                 self._refused(table, rows, err)
             else:
                 self._settle(rows)
-        return True
 
     def _take(self, rows: list[Any]) -> bool:
         """Remove the chunk being written; False if close() spilled it meanwhile."""

@@ -27,6 +27,15 @@ SPILL_FOLDER = "prediction-log-spill"  # under the state folder, or next to an S
 # Database URLs the shared state supports: PostgreSQL through psycopg 3, or SQLite.
 SUPPORTED_DRIVERS = ("postgresql+psycopg", "sqlite", "sqlite+pysqlite")
 
+# The settings that point the project at a team's servers (`source state/stack/env.sh` sets
+# them): what runs on its own local state (the replay, the benchmarks) must not inherit them.
+TEAM_SETTINGS = (
+    "MLFLOW_TRACKING_URI",
+    "LIFECYCLE_DATABASE_URL",
+    "LIFECYCLE_PUSHGATEWAY_URL",
+    "LIFECYCLE_EVIDENTLY_URL",
+)
+
 
 class Settings(BaseSettings):
     """Where state lives. Defaults keep everything inside the project, under `state/`."""

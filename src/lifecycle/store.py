@@ -40,8 +40,9 @@ PREDICTIONS = sa.Table(
     sa.Column("predicted_label", sa.Integer),
     sa.Column("row_key", sa.Text),
     sa.Column("variant", sa.Text),
-    sa.Index("predictions_event_time", "event_time"),  # the names releases before SQLAlchemy
-    sa.Index("predictions_row_key", "row_key"),  # gave them: an old log keeps its indexes
+    # The name the releases before SQLAlchemy gave it: an old log keeps its index. (No index
+    # on row_key: labels join in memory, and every index costs each insert.)
+    sa.Index("predictions_event_time", "event_time"),
 )
 SHADOW = sa.Table(
     "shadow_predictions",
@@ -187,7 +188,13 @@ def _add_columns(conn: Connection, table: sa.Table) -> None:
     for name in missing:
         column = table.c[name]
         sql_type = column.type.compile(dialect=conn.dialect)
-        conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{name}" {sql_type}'))
+        try:
+            conn.execute(sa.text(f'ALTER TABLE {table.name} ADD COLUMN "{name}" {sql_type}'))
+        except sa.exc.OperationalError as err:
+            # SQLite: another worker added it between our look and ALTER (PostgreSQL cannot
+            # race here: ensure() holds an advisory lock)
+            if "duplicate column" not in str(err):
+                raise
 
 
 def unavailable(location: Location, err: Exception) -> StoreUnavailable:

@@ -54,7 +54,7 @@ def test_an_old_log_is_migrated_in_place_and_keeps_its_rows(location: store.Loca
     assert frame["variant"].isna().tolist() == [True, False]  # NULL: logged before rollouts
     assert frame["variant"].iloc[1] == "champion"
     indexes = {i["name"] for i in sa.inspect(store.engine(location)).get_indexes(TABLE)}
-    assert indexes == {"predictions_event_time", "predictions_row_key"}  # the old one kept
+    assert indexes == {"predictions_event_time"}  # the old one kept, none added twice
 
 
 def test_a_regression_row_has_no_label(location: store.Location) -> None:

@@ -63,12 +63,16 @@ class World:
         params = load_params(repo.path / "params.yaml")
         spec = load_spec(repo.path / params.data.dataset)
         spec = spec.model_copy(update={"source": repo.path / spec.source})
-        # The replay keeps its own local registry. An inherited MLFLOW_TRACKING_URI (note that
-        # mlflow.set_tracking_uri() exports one to child processes) must not redirect it.
+        # The replay keeps its own local registry and state. An inherited MLFLOW_TRACKING_URI
+        # (mlflow.set_tracking_uri() exports one to child processes), or a team's database,
+        # Pushgateway or Evidently UI (env.sh of `make stack`), must not redirect it.
         settings = Settings(
             LIFECYCLE_ROOT=repo.path,
             LIFECYCLE_STATE_DIR=repo.path / "state",
             mlflow_tracking_uri=None,
+            LIFECYCLE_DATABASE_URL=None,
+            LIFECYCLE_PUSHGATEWAY_URL=None,
+            LIFECYCLE_EVIDENTLY_URL=None,
         )
         return cls(repo, settings, params, spec, read_source(spec))
 

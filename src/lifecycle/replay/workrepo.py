@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lifecycle.project_copy import commit_all, fresh_copy
+from lifecycle.settings import TEAM_SETTINGS
 
 AS_OF = re.compile(r"""^(\s*as_of:\s*)["']?[0-9-]+["']?""", re.MULTILINE)
 _KEY = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z_][\w.-]*):(?P<rest>.*)$")
@@ -109,7 +110,7 @@ class WorkRepo:
         env = {
             k: v
             for k, v in os.environ.items()
-            if k not in ("MLFLOW_TRACKING_URI", "LIFECYCLE_STATE_DIR", "VIRTUAL_ENV")
+            if k not in (*TEAM_SETTINGS, "LIFECYCLE_STATE_DIR", "VIRTUAL_ENV")
         }
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         # The windows are small (~2-3k rows): a second OpenMP thread per model call mostly

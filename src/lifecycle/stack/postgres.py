@@ -15,7 +15,7 @@ import os
 import shutil
 import stat
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,11 @@ def system_user() -> str | None:
     try:
         pwd.getpwnam(SYSTEM_USER)
     except KeyError:
-        subprocess.run(["useradd", "-s", "/bin/bash", SYSTEM_USER], check=True, capture_output=True)
+        subprocess.run(  # a system account that cannot log in
+            ["useradd", "--system", "-s", "/usr/sbin/nologin", SYSTEM_USER],
+            check=True,
+            capture_output=True,
+        )
     return SYSTEM_USER
 
 
@@ -72,7 +76,7 @@ class Postgres(Daemon):
     """The stack's PostgreSQL server."""
 
     name: str = "postgres"
-    password: str
+    password: str = field(repr=False)  # never in a traceback or a test's failure output
 
     @property
     def folder(self) -> Path:

@@ -12,7 +12,7 @@ import json
 import os
 import secrets
 import shlex
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +34,10 @@ def write_private(path: Path, text: str) -> None:
 class Secrets:
     """Generated once per stack folder, kept while its PostgreSQL data is kept."""
 
-    postgres_password: str
-    admin_token: str  # LIFECYCLE_ADMIN_TOKEN of the replicas (POST /admin/reload)
+    postgres_password: str = field(repr=False)  # never in a traceback or a test's output
+    admin_token: str = field(
+        repr=False
+    )  # LIFECYCLE_ADMIN_TOKEN of the replicas (POST /admin/reload)
 
     @classmethod
     def load_or_create(cls, home: Path) -> Secrets:

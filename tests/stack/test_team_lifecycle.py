@@ -124,7 +124,10 @@ def _records(repo: Path) -> list[dict[str, Any]]:
 def _client(team: Team) -> Any:
     from mlflow import MlflowClient
 
-    return MlflowClient(tracking_uri=team.stack.env()["MLFLOW_TRACKING_URI"])
+    # Both URIs: another test of the session may have set a global registry URI
+    # (mlflow.set_registry_uri), which a client given only the tracking URI would follow.
+    server = team.stack.env()["MLFLOW_TRACKING_URI"]
+    return MlflowClient(tracking_uri=server, registry_uri=server)
 
 
 def _champion(team: Team) -> str:

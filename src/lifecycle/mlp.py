@@ -10,9 +10,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from tqdm.auto import tqdm
 
+from lifecycle.adam import Adam
+
 
 class _TorchMLP(BaseEstimator):
-    """Fully connected ReLU network trained with Adam; the subclass chooses the loss.
+    """Fully connected ReLU network trained with Adam (lifecycle.adam); subclasses pick the loss.
 
     Only plain numpy arrays are kept on the fitted estimator (`weights_`), so it pickles and
     loads without torch-specific serialization; torch is imported lazily, in fit() only.
@@ -60,9 +62,7 @@ class _TorchMLP(BaseEstimator):
         x = torch.as_tensor(np.asarray(X, dtype=np.float32))
         t = torch.as_tensor(target)
         net = self._network(x.shape[1])
-        opt = torch.optim.Adam(
-            net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay
-        )
+        opt = Adam(net.parameters(), lr=self.learning_rate, weight_decay=self.weight_decay)
         bar = tqdm(
             range(self.epochs), desc="  mlp", unit="epoch", disable=not self.progress, leave=False
         )

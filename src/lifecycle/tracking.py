@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import json
 import subprocess
+import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,9 @@ TRUSTED_TYPES = [
     "numpy.dtype",  # SimpleImputer keeps the dtype it was fitted on (tables with gaps)
 ]
 
+
+# scikit-learn's array-API adapter for torch. Importing it imports all of torch (~2.6 s here).
+TORCH_SHIM = "sklearn.externals.array_api_compat.torch"
 
 REFERENCE_DIR = "reference"  # run artifact folder holding the model's training snapshot
 
@@ -134,6 +138,7 @@ def log_candidate(
     from mlflow.models import infer_signature
 
     code = Path(__file__).parent  # ship our package with the model so it loads anywhere
+    without_torch_shim()  # a table without the MLP candidate never needs torch
     with mlflow.start_run(run_name=name, tags={"candidate": name, **tags}) as run:
         mlflow.log_params(params)
         mlflow.log_metrics({f"val_{k}": v for k, v in val.as_dict().items()})
@@ -151,8 +156,22 @@ def log_candidate(
     return LoggedModel(name, run.info.run_id, info.model_uri, val.as_dict())
 
 
+def without_torch_shim() -> None:
+    """Keep skops's import from importing torch in a process that has not imported it.
+
+    skops builds its list of trusted types at import by walking every scikit-learn package
+    (`sklearn.utils.all_estimators`); the walk imports sklearn's array-API adapter for torch,
+    which imports torch, though no model here needs it to load or predict (the MLP predicts in
+    numpy). A None entry in sys.modules makes that one import fail, and the walk skips it.
+    Only sklearn's array-API dispatch (off by default, unused here) would need the adapter.
+    """
+    if "torch" not in sys.modules:
+        sys.modules.setdefault(TORCH_SHIM, None)  # type: ignore[arg-type]
+
+
 def load_model(model_uri: str) -> Pipeline:
     """Load a logged candidate back as its scikit-learn pipeline."""
+    without_torch_shim()
     import mlflow.sklearn
 
     return mlflow.sklearn.load_model(model_uri)

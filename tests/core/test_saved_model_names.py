@@ -3,9 +3,12 @@ module and name, and those names must keep resolving (lifecycle.models, TRUSTED_
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import skops.io
 
 from lifecycle.tracking import TRUSTED_TYPES
@@ -34,3 +37,21 @@ def test_new_models_name_the_target_module() -> None:
     names = {f"{f.__module__}.{f.__name__}" for f in (clip_log1p, clip_expm1)}
     assert names <= set(TRUSTED_TYPES)
     assert names == {"lifecycle.target.clip_log1p", "lifecycle.target.clip_expm1"}
+
+
+def test_loading_a_model_imports_no_torch() -> None:
+    # skops walks every scikit-learn package at import; without the shim block the walk imports
+    # torch (~2.6 s of every process that loads a model). The model must load all the same.
+    code = (
+        "import sys\n"
+        "from lifecycle.tracking import TRUSTED_TYPES, without_torch_shim\n"
+        "without_torch_shim()\n"
+        "import numpy as np, skops.io\n"
+        f"model = skops.io.load({str(LEGACY)!r}, trusted=TRUSTED_TYPES)\n"
+        "print(model.predict(np.arange(12, dtype=float).reshape(6, 2)[:1])[0])\n"
+        "print('torch' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    first, torch_loaded = done.stdout.split()
+    assert float(first) == pytest.approx(LEGACY_PREDICTIONS[0], rel=1e-7)
+    assert torch_loaded == "False"

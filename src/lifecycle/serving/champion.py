@@ -185,6 +185,9 @@ class BentoSource:
 
     def load(self, version: str) -> Champion:
         """Load the packed MLflow model as its scikit-learn pipeline."""
+        from lifecycle.tracking import without_torch_shim
+
+        without_torch_shim()  # before skops is imported
         import mlflow.sklearn
 
         model = mlflow.sklearn.load_model(self.bento_model.path_of("mlflow_model"))

@@ -25,11 +25,18 @@ export BENTOML_HOME ?= $(CURDIR)/state/bentoml
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
+# --8<-- [start:setup]
+# torch's CPU build, never the CUDA one: only PyTorch's CPU index (or a local wheel folder) has a
+# file with the `+cpu` label, so PyPI alone finds nothing rather than several GB of CUDA wheels.
+TORCH := torch==2.13.0+cpu
+TORCH_INDEX := https://download.pytorch.org/whl/cpu
+
 $(STAMP): pyproject.toml .ci/constraints.txt
 	python3 -m venv $(VENV)
-	$(BIN)/pip install -q torch==2.13.0 -c .ci/constraints.txt
+	$(BIN)/pip install -q "$(TORCH)" 2>/dev/null || $(BIN)/pip install -q --index-url $(TORCH_INDEX) "$(TORCH)"
 	$(BIN)/pip install -q -c .ci/constraints.txt -e ".[$(EXTRAS)]"
 	touch $@
+# --8<-- [end:setup]
 
 setup: $(STAMP) ## Create .venv with the pinned set (idempotent; seconds when done)
 
@@ -66,8 +73,8 @@ serve: setup ## Serve the champion on http://127.0.0.1:3000 (PORT=… to change)
 bento: setup ## Build a self-contained Bento of the champion, with a non-root Dockerfile
 	python serving/import_champion.py && LIFECYCLE_MODEL_SOURCE=bento bentoml build -f serving/bentofile.yaml .
 
-bench: setup ## Benchmarks as ratios (pipeline, event table, serving vs mlflow serve and Starlette, replicas on PostgreSQL, monitoring); needs hey: bench-deps
-	python -m benchmarks.pipeline_repro && python -m benchmarks.event_table && python -m benchmarks.serving_load && python -m benchmarks.monitoring_window
+bench: setup ## Benchmarks as ratios (pipeline, stage start-up, last replay, event table, serving vs mlflow serve and Starlette, replicas on PostgreSQL, monitoring); needs hey: bench-deps
+	python -m benchmarks.pipeline_repro && python -m benchmarks.stage_startup && python -m benchmarks.replay_timings && python -m benchmarks.event_table && python -m benchmarks.serving_load && python -m benchmarks.monitoring_window
 
 bench-deps: ## Install hey, the load generator of `make bench` (Debian/Ubuntu, apt-get)
 	command -v hey >/dev/null || $$([ "$$(id -u)" = 0 ] || echo sudo) apt-get install -y hey

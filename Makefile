@@ -43,14 +43,11 @@ setup: $(STAMP) ## Create .venv with the pinned set (idempotent; seconds when do
 demo: setup ## Set-up, the pipeline and its gate, then the closed-loop replay (serve, monitor, retrain)
 	dvc repro && lifecycle summary && python pipelines/replay.py
 
-# Test processes in parallel (pytest-xdist); PostgreSQL and team-stack tests share one (tests/conftest.py).
-TEST_WORKERS ?= 2
-
-test: setup stack-deps ## Run every test, slow ones included, with coverage (TEST_WORKERS=2 processes)
-	pytest -n $(TEST_WORKERS) --dist loadgroup --cov --cov-report=term:skip-covered
+test: setup stack-deps ## Run every test, slow ones included, with coverage
+	pytest --cov --cov-report=term:skip-covered
 
 test-fast: setup ## Run the fast tests only
-	pytest -n $(TEST_WORKERS) --dist loadgroup -m "not slow"
+	pytest -m "not slow"
 
 repro: setup ## Run the DVC pipeline (only the stages whose inputs changed)
 	dvc repro

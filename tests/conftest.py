@@ -19,25 +19,6 @@ from lifecycle.stages.split import Splits, split_by_time
 from tests.helpers.params import CLASSIFICATION, ROOT, make_params
 from tests.helpers.registry import Registry, state_env, train_and_register
 
-# Tests that start a PostgreSQL server (alone or in the team stack) run on one xdist worker, one
-# after another (`make test` runs `pytest -n 2 --dist loadgroup`): they share the session's server
-# and stack instead of one per worker, and the system account they create as root is made once.
-SERIAL_FIXTURES = {"postgres", "pg_url", "postgres_server", "own_postgres", "team_stack"}
-
-
-def _needs_postgres(item: pytest.Item) -> bool:
-    # Fixtures asked for by name, a `[postgresql]` parameter (asked for with getfixturevalue),
-    # a test file about PostgreSQL, or the team stack's tests.
-    named = SERIAL_FIXTURES & set(getattr(item, "fixturenames", ()))
-    return bool(named) or "postgres" in item.nodeid or item.nodeid.startswith("tests/stack/")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Put every test that uses a PostgreSQL server into the xdist group `postgres`."""
-    for item in items:
-        if _needs_postgres(item):
-            item.add_marker(pytest.mark.xdist_group("postgres"))
-
 
 @pytest.fixture(scope="session", autouse=True)
 def _quiet() -> None:

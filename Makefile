@@ -33,7 +33,7 @@ TORCH_INDEX := https://download.pytorch.org/whl/cpu
 
 $(STAMP): pyproject.toml .ci/constraints.txt
 	python3 -m venv $(VENV)
-	$(BIN)/pip install -q "$(TORCH)" 2>/dev/null || $(BIN)/pip install -q --index-url $(TORCH_INDEX) "$(TORCH)"
+	$(BIN)/pip install -q "$(TORCH)" 2>/dev/null || { echo "no $(TORCH) here: from $(TORCH_INDEX)"; $(BIN)/pip install -q --index-url $(TORCH_INDEX) "$(TORCH)"; }
 	$(BIN)/pip install -q -c .ci/constraints.txt -e ".[$(EXTRAS)]"
 	touch $@
 # --8<-- [end:setup]

@@ -59,6 +59,7 @@ class Contender:
     ready: str
     predict: str
     wrap: str  # the JSON key the records go under
+    columns: str | None = None  # the route taking the records column by column, if it has one
 
 
 def bodies(records: list[dict[str, Any]], key: str, folder: Path) -> tuple[Path, Path]:
@@ -67,6 +68,14 @@ def bodies(records: list[dict[str, Any]], key: str, folder: Path) -> tuple[Path,
     one.write_text(json.dumps({key: records[:1]}))
     many.write_text(json.dumps({key: records[:1000]}))
     return one, many
+
+
+def columns_body(records: list[dict[str, Any]], folder: Path) -> Path:
+    """The 1,000 records as POST /predict_columns takes them: one list per field."""
+    rows = records[:1000]
+    path = folder / "columns-1000.json"
+    path.write_text(json.dumps({"columns": {name: [r[name] for r in rows] for name in rows[0]}}))
+    return path
 
 
 def measure(
@@ -82,6 +91,11 @@ def measure(
         single = run_hey(c.predict, one, seconds, clients, 1)
         print(f"  {c.name}: 1,000 records x {BATCH_CLIENTS} clients for {seconds:g} s", flush=True)
         batch = run_hey(c.predict, many, seconds, BATCH_CLIENTS, 1000)
+        columns = None
+        if c.columns is not None:
+            print(f"  {c.name}: 1,000 records as columns x {BATCH_CLIENTS} clients", flush=True)
+            body = columns_body(records, folder)
+            columns = run_hey(c.columns, body, seconds, BATCH_CLIENTS, 1000)
     return {
         "load_1min_before": round(load_before, 2),  # other work on the machine skews numbers
         "warm_up_failed": warm.failed,
@@ -89,6 +103,11 @@ def measure(
         "single_rows_per_s": single.rows_per_s,
         "batch": asdict(batch),
         "batch_rows_per_s": batch.rows_per_s,
+        **(
+            {"columns": asdict(columns), "columns_rows_per_s": columns.rows_per_s}
+            if columns
+            else {}
+        ),
     }
 
 
@@ -126,5 +145,13 @@ def contenders(
             "mlflow", mlflow, on_path, f"{url}/ping", f"{url}/invocations", "dataframe_records"
         ),
         Contender("starlette", floor, floor_env, f"{url}/ping", f"{url}/predict", "records"),
-        Contender("service", service, ours, f"{url}/readyz", f"{url}/predict", "records"),
+        Contender(
+            "service",
+            service,
+            ours,
+            f"{url}/readyz",
+            f"{url}/predict",
+            "records",
+            f"{url}/predict_columns",
+        ),
     ]

@@ -38,8 +38,9 @@ def test_ratios_and_verdicts_come_from_the_same_run() -> None:
         single = {"ok_per_s": rps, "p99_ms": p99, "failed": failed}
         return {"single": single, "batch": {"failed": 0}, "batch_rows_per_s": rows}
 
+    ours = {**server(900, rows=150_000), "columns": {"failed": 2}, "columns_rows_per_s": 140_000}
     got = ratios(
-        {"service": server(900, rows=150_000), "mlflow": server(100), "starlette": server(1000)},
+        {"service": ours, "mlflow": server(100), "starlette": server(1000, rows=200_000)},
         model_rows_per_s=100_000,
         workers=2,
     )
@@ -49,12 +50,17 @@ def test_ratios_and_verdicts_come_from_the_same_run() -> None:
         "p99_ms": 50.0,
         "rows_per_s": 150_000,
         "rows_vs_model": 0.75,
-        "failed": 0,
+        "columns_rows_per_s": 140_000,
+        "columns_vs_starlette": 0.7,
+        "columns_vs_model": 0.7,
+        "failed": 2,
     }
     assert verdicts(got) == {
         "vs_mlflow": True,
         "vs_starlette": False,
         "p99_ms": True,
         "rows_per_s": True,
-        "zero_failed": True,
+        "columns_vs_starlette": False,
+        "columns_vs_model": True,
+        "zero_failed": False,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,3 +93,20 @@ def bad_inputs(max_records: int, max_body_bytes: int) -> list[Bad]:
             str(max_body_bytes),
         ),
     ]
+
+
+def as_columns(body: bytes) -> bytes | None:
+    """A /predict body's records as a /predict_columns body (None: no list of records in it)."""
+    try:
+        records = json.loads(body)["records"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    names = list(dict.fromkeys(name for record in records for name in record))
+    columns = {name: [record.get(name) for record in records] for name in names}
+    return json.dumps({"columns": columns}).encode()
+
+
+def in_columns(message: str) -> str:
+    """A /predict error message as /predict_columns words it: records[3].hr -> columns.hr[3]."""
+    message = re.sub(r"records\[(\d+)\]\.(\w+)", r"columns.\2[\1]", message)
+    return re.sub(r"\brecords\b", "columns", message)

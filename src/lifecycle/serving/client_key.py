@@ -20,10 +20,14 @@ MAX_CHARS = 256  # longer keys are cut: a key only has to be stable, not complet
 _BOUND: ContextVar[str | None] = ContextVar("lifecycle_client_key", default=None)
 
 
+def clean(key: str | None) -> str | None:
+    """A header's key as the variant hangs on it: stripped, cut to MAX_CHARS; empty: None."""
+    return (key or "").strip()[:MAX_CHARS] or None
+
+
 def bind(key: str | None) -> Token[str | None]:
-    """Make `key` (stripped, cut to MAX_CHARS; empty: None) the current request's client key."""
-    key = (key or "").strip()[:MAX_CHARS] or None
-    return _BOUND.set(key)
+    """Make `key` (clean()ed) the current request's client key."""
+    return _BOUND.set(clean(key))
 
 
 def unbind(token: Token[str | None]) -> None:

@@ -1,4 +1,5 @@
-"""The front door of POST /predict: content type, body size, and one clear answer per rejection.
+"""The front door of POST /predict and /predict_columns: content type, body size, and one clear
+answer per rejection.
 
 BentoML validates the body against the request model and answers 400 with pydantic's error list.
 This ASGI middleware adds what BentoML does not do: it refuses a non-JSON content type (BentoML
@@ -40,6 +41,7 @@ REASONS = {
     "literal_error": "out_of_range",
     "event_time_conflict": "conflicting_fields",
     "unseen_category": "unseen_category",  # `unseen: refuse` (serving.vocabulary)
+    "columns_length": "unequal_columns",  # /predict_columns: columns of different lengths
 }
 SHOWN_ERRORS = 3  # the message lists this many problems, then "(+N more)"
 
@@ -110,28 +112,39 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class RequestGuard:
-    """ASGI middleware for one POST route; everything else passes through untouched."""
+    """ASGI middleware for the POST routes `paths`; everything else passes through untouched."""
 
     def __init__(
-        self, app: ASGIApp, *, path: str, max_body_bytes: int, on_reject: Callable[[str], None]
+        self,
+        app: ASGIApp,
+        *,
+        paths: tuple[str, ...],
+        max_body_bytes: int,
+        on_reject: Callable[[str], None],
     ) -> None:
-        self.app, self.path, self.max_body_bytes = app, path, max_body_bytes
+        self.app, self.paths, self.max_body_bytes = app, paths, max_body_bytes
         self.on_reject = on_reject
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check the request, run the app, and rewrite its error answers."""
-        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["path"] not in self.paths or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
+        path = scope["path"]
         kind = (_header(scope, b"content-type") or "application/json").split(";")[0].strip()
         if kind.lower() != "application/json":
             await self._refuse(
-                send, 415, "wrong_content_type", f"content-type is {kind!r}: send application/json"
+                path,
+                send,
+                415,
+                "wrong_content_type",
+                f"content-type is {kind!r}: send application/json",
             )
             return
         body = await self._read_body(receive)
         if body is None:
             await self._refuse(
+                path,
                 send,
                 413,
                 "body_too_large",
@@ -141,7 +154,7 @@ class RequestGuard:
         # BentoML parses the body in this same context: the request validator stamps the key
         token = client_key.bind(_header(scope, client_key.HEADER))
         try:
-            await self.app(scope, _replay(body, receive), self._rewrite_errors(send, body))
+            await self.app(scope, _replay(body, receive), self._rewrite_errors(path, send, body))
         finally:
             client_key.unbind(token)
 
@@ -159,7 +172,7 @@ class RequestGuard:
             more = message.get("more_body", False)
         return b"".join(chunks)
 
-    def _rewrite_errors(self, send: Send, request: bytes) -> Send:
+    def _rewrite_errors(self, path: str, send: Send, request: bytes) -> Send:
         """A `send` that holds the answer back: an error goes out as our one-message version,
         a success as one body with its length (BentoML streams it chunked: a write more)."""
         held: dict[str, Any] = {}
@@ -176,7 +189,8 @@ class RequestGuard:
                 return
             start, body = held.pop("start"), b"".join(held.pop("body"))
             if _is_rejection(start["status"]):
-                await self._refuse(send, start["status"], *explain(start["status"], body, request))
+                status = start["status"]
+                await self._refuse(path, send, status, *explain(status, body, request))
                 return
             await send({**start, "headers": _with_length(start.get("headers", []), len(body))})
             await send({"type": "http.response.body", "body": body})
@@ -185,6 +199,7 @@ class RequestGuard:
 
     async def _refuse(
         self,
+        path: str,
         send: Send,
         status: int,
         reason: str,
@@ -193,7 +208,7 @@ class RequestGuard:
     ) -> None:
         """Answer with {"error", "reason", "detail"}, count it, and log one line."""
         self.on_reject(reason)
-        log.warning("rejected POST %s: %d %s: %s", self.path, status, reason, message)
+        log.warning("rejected POST %s: %d %s: %s", path, status, reason, message)
         payload = {"error": message, "reason": reason, "detail": detail or []}
         body = json.dumps(payload).encode()
         headers = [

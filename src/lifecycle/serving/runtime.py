@@ -17,7 +17,7 @@ from lifecycle.dataset import DatasetSpec, load_spec
 from lifecycle.params import RolloutParams, load_params
 from lifecycle.prediction_log import PredictionLog
 from lifecycle.serving.answers import call
-from lifecycle.serving.batch import to_batch
+from lifecycle.serving.batch import Batch, to_batch
 from lifecycle.serving.champion import Champion, ModelSource, ServedModel
 from lifecycle.serving.fleet import Fleet, Follower
 from lifecycle.serving.prometheus import LogGauges, ServedInfo, ServingMetrics, serving_metrics
@@ -176,8 +176,11 @@ class Runtime:
     def predict(self, records: Sequence[RecordBase]) -> list[Prediction] | list[ClassPrediction]:
         """Predict a batch (records of one or many requests), and log it. The champion answers,
         or for canary keys the challenger (serving.variants)."""
+        return self.predict_batch(to_batch(records, self.spec))
+
+    def predict_batch(self, batch: Batch) -> list[Prediction] | list[ClassPrediction]:
+        """Predict and log records already laid out as columns (POST /predict_columns)."""
         champion = self.served.current  # read once: a hot swap cannot split this batch
-        batch = to_batch(records, self.spec)
         challenger = self.rollout.active(champion)
         if challenger is not None:
             return self.rollout.predict(champion, challenger, batch)  # type: ignore[return-value]

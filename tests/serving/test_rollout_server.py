@@ -41,9 +41,21 @@ def test_canary_and_shadow_under_bentoml_serve(
         assert answer.status_code == 200, answer.text
         return key, answer.json()[0]
 
+    def send_columns(n: int) -> tuple[str, list[str]]:
+        """Two records as columns (POST /predict_columns): the variants of both."""
+        key, two = f"client-{n}", records[n : n + 2]
+        columns = {name: [r[name] for r in two] for name in two[0]}
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            answer = http.post(
+                "/predict_columns", json={"columns": columns}, headers={"X-Client-Key": key}
+            )
+        assert answer.status_code == 200, answer.text
+        return key, answer.json()["variant"]
+
     try:
         with ThreadPoolExecutor(8) as pool:
             answers = list(pool.map(send, range(KEYS * ROUNDS)))
+            by_columns = list(pool.map(send_columns, range(KEYS)))
         info = httpx.get(f"{server.url}/model", timeout=10).json()
     finally:
         assert server.stop() == 0
@@ -53,6 +65,7 @@ def test_canary_and_shadow_under_bentoml_serve(
         expected = c.shift if answer["variant"] == "canary" else c.champion
         assert answer["model_version"] == expected
     assert all(len(seen) == 1 for seen in variants.values()), "a key changed variant"
+    assert {key: set(said) for key, said in by_columns} == variants  # the same, as columns
     assert {v for seen in variants.values() for v in seen} == {"champion", "canary"}
     rollout = info["rollout"]
     assert (rollout["challenger"], rollout["shadow"], rollout["canary_share"]) == (
@@ -61,7 +74,9 @@ def test_canary_and_shadow_under_bentoml_serve(
         0.5,
     )
     log, shadow = read_predictions(server.log_path), read_shadow(server.log_path)
-    assert log["variant"].value_counts().to_dict() == _counts([a for _, a in answers])
+    column_answers = [{"variant": v} for _, said in by_columns for v in said]
+    counts = _counts([*(a for _, a in answers), *column_answers])
+    assert log["variant"].value_counts().to_dict() == counts
     champion_rows = log[log["variant"] == "champion"][["request_id", "row"]]
     assert len(shadow) == len(champion_rows)  # no drop at this load
     assert set(shadow["request_id"]) == set(champion_rows["request_id"])

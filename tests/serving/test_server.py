@@ -16,7 +16,7 @@ from lifecycle.prediction_log import read_predictions
 from lifecycle.serving.client import ServiceClient, ServiceError, records_from_frame
 from lifecycle.settings import Settings
 from lifecycle.tracking import configure, load_model
-from tests.helpers.bad_inputs import GOOD, bad_inputs
+from tests.helpers.bad_inputs import GOOD, as_columns, bad_inputs, in_columns
 from tests.helpers.imports import ROOT
 from tests.helpers.registry import Registry
 from tests.helpers.serving import ServerWithLog, start_server
@@ -89,6 +89,47 @@ def test_bad_input_is_refused_with_one_line_and_no_traceback(server: ServerWithL
     time.sleep(0.5)  # let the server's output reach the file
     assert server.text().count("rejected POST /predict") == lines_before + len(cases)
     assert "Traceback" not in server.text()
+
+
+def test_bad_columns_are_refused_as_bad_records_are(server: ServerWithLog) -> None:
+    cases = bad_inputs(LIMITS.max_records, LIMITS.max_body_bytes)
+    lines_before = server.text().count("rejected POST /predict_columns")
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        for bad in cases:
+            # the same records as columns; what the front door refuses unread stays as it is
+            body = (as_columns(bad.body) if bad.status == 400 else None) or bad.body
+            answer = http.post(
+                "/predict_columns", content=body, headers={"content-type": bad.content_type}
+            )
+            assert (answer.status_code, answer.json()["reason"]) == (bad.status, bad.reason)
+            assert in_columns(bad.names) in answer.json()["error"], bad.id
+    time.sleep(0.5)  # let the server's output reach the file
+    assert server.text().count("rejected POST /predict_columns") == lines_before + len(cases)
+    assert "Traceback" not in server.text()
+
+
+def test_columns_get_the_answers_records_get_and_are_logged(
+    server: ServerWithLog, client: ServiceClient, registry: Registry
+) -> None:
+    records = records_from_frame(registry.splits.test.head(200), registry.spec)
+    columns = {name: [r[name] for r in records] for name in records[0]}
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        answer = http.post("/predict_columns", json={"columns": columns})
+    assert answer.status_code == 200, answer.text
+    got = answer.json()
+    served = client.predict(records)
+    np.testing.assert_allclose(got["prediction"], [p["prediction"] for p in served], rtol=1e-9)
+    assert got["model_version"] == [registry.champion_version] * 200
+    assert got["variant"] == ["champion"] * 200
+    ours = {(got["request_id"], row, value) for row, value in enumerate(got["prediction"])}
+    deadline = time.monotonic() + 10  # the log writer flushes every 0.5 s
+    while time.monotonic() < deadline:
+        log = read_predictions(server.log_path)
+        logged = set(log[["request_id", "row", "prediction"]].itertuples(index=False, name=None))
+        if ours <= logged:
+            break
+        time.sleep(0.25)
+    assert ours <= logged
 
 
 def test_start_up_says_which_path_serves_the_model(

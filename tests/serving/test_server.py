@@ -48,6 +48,17 @@ def metric(text: str, name: str, **labels: str) -> float:
     return 0.0
 
 
+def logged_rows(server: ServerWithLog, wanted: set[tuple]) -> set[tuple]:
+    """(request_id, row, prediction) of the log, once it holds `wanted` (or after 10 s)."""
+    deadline = time.monotonic() + 10  # the log writer flushes every 0.5 s
+    while True:
+        log = read_predictions(server.log_path)
+        logged = set(log[["request_id", "row", "prediction"]].itertuples(index=False, name=None))
+        if wanted <= logged or time.monotonic() > deadline:
+            return logged
+        time.sleep(0.25)
+
+
 def test_one_record_and_a_batch(client: ServiceClient, registry: Registry) -> None:
     [one] = client.predict([GOOD])
     assert (one["model_name"], one["model_version"]) == (
@@ -122,14 +133,7 @@ def test_columns_get_the_answers_records_get_and_are_logged(
     assert got["model_version"] == [registry.champion_version] * 200
     assert got["variant"] == ["champion"] * 200
     ours = {(got["request_id"], row, value) for row, value in enumerate(got["prediction"])}
-    deadline = time.monotonic() + 10  # the log writer flushes every 0.5 s
-    while time.monotonic() < deadline:
-        log = read_predictions(server.log_path)
-        logged = set(log[["request_id", "row", "prediction"]].itertuples(index=False, name=None))
-        if ours <= logged:
-            break
-        time.sleep(0.25)
-    assert ours <= logged
+    assert ours <= logged_rows(server, ours)
 
 
 def test_start_up_says_which_path_serves_the_model(
@@ -172,14 +176,7 @@ def test_served_equals_offline_and_every_record_is_logged(
     np.testing.assert_allclose([p["prediction"] for p in served], offline, rtol=1e-9)
     np.testing.assert_allclose([p["prediction"] for p in singles], offline[:5], rtol=1e-9)
     ours = {(p["request_id"], p["row"], p["prediction"]) for p in [*served, *singles]}
-    deadline = time.monotonic() + 10  # the log writer flushes every 0.5 s
-    while time.monotonic() < deadline:
-        log = read_predictions(server.log_path)
-        logged = set(log[["request_id", "row", "prediction"]].itertuples(index=False, name=None))
-        if ours <= logged:
-            break
-        time.sleep(0.25)
-    assert ours <= logged
+    assert ours <= logged_rows(server, ours)
 
 
 def test_make_traffic_sends_each_source_row_and_says_who_answered(

@@ -39,7 +39,8 @@ POOL: list[Any] = [
     "2012-06-01", "2012-6-1", "NaT", "2012-06-01T08:00:00", "2012-06-01T08:00:00.5",
     "2012-06-01 08:00:00", "2012-06-01T08:00:00Z", "2024-03-31T03:30:00+02:00",
     "2024-03-31T02:30:00+01:00", "2024-10-27T02:30:00+01:00", "2024-03-31T03:30:00+25:00",
-    "0000-01-01", "-001-01-01T00:00:00", [], [1], {},
+    "0000-01-01", "-001-01-01T00:00:00", "1500-01-01T00:00:00Z", "1677-09-21T00:00:00+00:00",
+    "2300-01-01T00:00:00+01:00", 10**400, -(10**400), [], [1], {},
 ]  # fmt: skip
 
 
@@ -156,6 +157,30 @@ def test_valid_values_the_column_check_is_unsure_of_are_served_the_slow_way(
     form = ColumnForm(spec, record_model(spec), MAX_RECORDS)
     expected = by_records(form, records)
     assert isinstance(expected, Batch)  # valid: /predict serves it
+    assert_same(form.batch(columns_of(records)), expected)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("placed_at", "1500-01-01T00:00:00Z"), ("placed_at", "1677-09-21T00:00:00+00:00")],
+)
+def test_zoned_times_outside_pandas_range_keep_zoneinfo_offsets(
+    cases: dict[str, Case], name: str, value: Any
+) -> None:
+    spec, good = cases["orders"]  # Europe/Paris: local mean time (+00:09:21) before 1891
+    records = [{**r, name: value} for r in good[:2]]
+    form = ColumnForm(spec, record_model(spec), MAX_RECORDS)
+    expected = by_records(form, records)
+    assert isinstance(expected, Batch)
+    assert_same(form.batch(columns_of(records)), expected)
+
+
+def test_an_int_beyond_any_float_is_judged_by_the_record_model(cases: dict[str, Case]) -> None:
+    spec = table_spec(columns={"order_id": {"dtype": "int"}})  # an unbounded int key
+    records = [{**r, "order_id": 10**400} for r in cases["orders"][1][:2]]
+    form = ColumnForm(spec, record_model(spec), MAX_RECORDS)
+    expected = by_records(form, records)
+    assert isinstance(expected, Batch)  # /predict serves it, with that key
     assert_same(form.batch(columns_of(records)), expected)
 
 

@@ -27,6 +27,9 @@ FIRST_DAY = np.datetime64("0001-01-01")  # numpy reads earlier (negative) years;
 # A timestamp with its UTC offset, whole seconds, as Python's isoformat() writes it (or Z)
 OFFSET_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|[+-](?:0\d|1[0-4]):[0-5]\d)")
 NONE = type(None)
+# Years whose zone offsets pandas gives as zoneinfo does (its datetime64[ns] range is 1677-2262;
+# before it pandas applied Paris's standard offset where zoneinfo has local mean time)
+PANDAS_YEARS = ("1700", "2200")
 ISO_LENGTH = {"D": len("2012-06-01"), "s": len("2012-06-01T08:00:00")}
 
 
@@ -58,7 +61,10 @@ def number(values: Values, col: Column) -> np.ndarray | None:
     allowed = _number_types(col) | ({NONE} if col.nullable else set())
     if not _types(values) <= allowed:
         return None
-    x = np.array(values, dtype="float64")
+    try:
+        x = np.array(values, dtype="float64")
+    except OverflowError:  # an int beyond any float: the record model says what it makes of it
+        return None
     gaps = np.isnan(x)
     if int(gaps.sum()) != values.count(None):  # a NaN that was sent as a number: not finite
         return None
@@ -117,6 +123,8 @@ def zoned_times(values: Values, zone: str) -> np.ndarray | None:
     record_fields.wall_clock turns them; None: unsure."""
     if _types(values) != {str} or not all(OFFSET_TIME.fullmatch(v) for v in values):
         return None
+    if min(values)[:4] < PANDAS_YEARS[0] or max(values)[:4] > PANDAS_YEARS[1]:
+        return None  # outside pandas' nanosecond range its zone rules are not zoneinfo's
     try:
         moments = pd.to_datetime(pd.Series(values), format="ISO8601", utc=True)
     except (ValueError, OverflowError):

@@ -196,7 +196,9 @@ def _event_times(columns: Columns, form: ColumnForm) -> np.ndarray | None:
     if time_spec.hour is None:
         return moments
     hours = checks.number(columns[time_spec.hour], form.spec.columns[time_spec.hour])
-    return None if hours is None else moments + hours.astype("timedelta64[h]")
+    if hours is None or not ((hours >= 0) & (hours <= 23)).all():  # an unbounded hour column
+        return None
+    return moments + hours.astype("timedelta64[h]")
 
 
 def _keys(

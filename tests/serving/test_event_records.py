@@ -16,6 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from lifecycle.dataset import EVENT_TIME, DatasetSpec
 from lifecycle.serving.request_guard import describe_errors
 from lifecycle.serving.schemas import record_model, records_type
+from tests.helpers.bad_inputs import BY_DATE as BIKE_BY_DATE
 from tests.helpers.bad_inputs import GOOD as BIKE
 from tests.helpers.tables import table_spec
 
@@ -100,6 +101,8 @@ def test_gaps_are_null_or_left_out_only_where_the_definition_allows() -> None:
         ({"order_id": 42}, "string_type", "order_id", "valid string"),
         ({"basket": "31.5"}, "float_type", "basket", "valid number"),
         ({"placed_at": "2024-03-31T03:30:00"}, "timezone_aware", "placed_at", "UTC offset"),
+        # year 1 at +01:00 is before the first day Python knows once read in Paris
+        ({"placed_at": "0001-01-01T00:30:00+01:00"}, "datetime_out_of_range", "placed_at", "range"),
     ],
 )
 def test_each_bad_field_is_named_with_what_to_send(
@@ -109,6 +112,14 @@ def test_each_bad_field_is_named_with_what_to_send(
     assert (error["type"], error["loc"]) == (kind, ["records", 0, field])
     _, message = describe_errors([error])
     assert message.startswith(f"records[0].{field}: ") and says in message
+
+
+def test_an_hour_column_without_bounds_still_takes_only_0_to_23(spec: DatasetSpec) -> None:
+    hour = spec.columns["hr"].model_copy(update={"min": None, "max": None})
+    unbounded = spec.model_copy(update={"columns": {**spec.columns, "hr": hour}})
+    [error] = refused(unbounded, {**BIKE_BY_DATE, "hr": 24})
+    assert (error["type"], error["loc"]) == ("less_than_equal", ["records", 0, "hr"])
+    assert len(parse(unbounded, {**BIKE_BY_DATE, "hr": 23})) == 1
 
 
 def test_a_naive_table_refuses_an_offset() -> None:

@@ -8,6 +8,7 @@ A nullable column (`max_missing > 0`) takes `null` and may be left out; any othe
 from __future__ import annotations
 
 import datetime as dt
+import math
 import zoneinfo
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
@@ -102,7 +103,10 @@ def time_fields(spec: DatasetSpec) -> Fields:
     }
     if spec.time.hour:
         hour = spec.columns[spec.time.hour]
-        hour_type = Annotated[int, Field(strict=True, ge=hour.min, le=hour.max)]
+        # an hour of the day whatever the definition declares (dt.time takes no other)
+        low = 0 if hour.min is None else max(0, math.ceil(hour.min))
+        high = 23 if hour.max is None else min(23, math.floor(hour.max))
+        hour_type = Annotated[int, Field(strict=True, ge=low, le=high)]
         fields[spec.time.hour] = (hour_type | None, Field(None, description=hour.doc))
     return fields
 
@@ -154,6 +158,11 @@ def wall_clock(zone: str | None) -> Callable[[dt.datetime], dt.datetime]:
                 f"send it with its UTC offset (e.g. 2024-03-01T08:00:00+01:00): this table's "
                 f"times are read in {zone}",
             )
-        return moment.astimezone(tz).replace(tzinfo=None)
+        try:
+            return moment.astimezone(tz).replace(tzinfo=None)
+        except OverflowError:  # e.g. year 1 with a positive offset: before the first day
+            raise PydanticCustomError(
+                "datetime_out_of_range", f"this time is out of range once read in {zone}"
+            ) from None
 
     return local

@@ -114,6 +114,11 @@ def test_each_bad_field_is_named_with_what_to_send(
     assert message.startswith(f"records[0].{field}: ") and says in message
 
 
+def test_a_time_out_of_range_in_the_zone_is_counted_as_out_of_range() -> None:
+    [error] = refused(table_spec(), {**GOOD, "placed_at": "0001-01-01T00:30:00+01:00"})
+    assert describe_errors([error])[0] == "out_of_range"
+
+
 def test_an_hour_column_without_bounds_still_takes_only_0_to_23(spec: DatasetSpec) -> None:
     hour = spec.columns["hr"].model_copy(update={"min": None, "max": None})
     unbounded = spec.model_copy(update={"columns": {**spec.columns, "hr": hour}})

@@ -41,6 +41,7 @@ REASONS = {
     "literal_error": "out_of_range",
     "event_time_conflict": "conflicting_fields",
     "unseen_category": "unseen_category",  # `unseen: refuse` (serving.vocabulary)
+    "datetime_out_of_range": "out_of_range",  # a zoned time beyond Python's years, once read
     "columns_length": "unequal_columns",  # /predict_columns: columns of different lengths
 }
 SHOWN_ERRORS = 3  # the message lists this many problems, then "(+N more)"

@@ -4,6 +4,7 @@ BentoML's batchable API hands the service a merged list of records, with no requ
 So the front door (request_guard.RequestGuard, which sees the ASGI headers) binds the
 `X-Client-Key` header to the request's context here, and the request validator
 (schemas.records_type), which BentoML runs in that same context, stamps it on each record.
+POST /predict_columns is not batched: it reads the header from its request context (clean()).
 
 The key a record's variant hangs on, in order: the `X-Client-Key` header when the client sends
 one (a user, device or tenant id: the same client always sees the same model), else the

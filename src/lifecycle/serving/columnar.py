@@ -196,7 +196,8 @@ def _event_times(columns: Columns, form: ColumnForm) -> np.ndarray | None:
     if time_spec.hour is None:
         return moments
     hours = checks.number(columns[time_spec.hour], form.spec.columns[time_spec.hour])
-    if hours is None or not ((hours >= 0) & (hours <= 23)).all():  # an unbounded hour column
+    # the record model's hour field takes 0-23 whatever the column declares (record_fields)
+    if hours is None or not ((hours >= 0) & (hours <= 23)).all():
         return None
     return moments + hours.astype("timedelta64[h]")
 

@@ -252,3 +252,27 @@ def test_columns_that_make_no_records_are_refused_as_columns(
     assert isinstance(errors, list)
     got, message = describe_errors(errors, {"columns": columns})
     assert got == reason and message.startswith(names)
+
+
+def test_answers_become_columns_in_record_order() -> None:
+    from lifecycle.serving.column_answers import to_columns
+
+    def answer(row: int, **value: Any) -> dict[str, Any]:
+        shared = {"request_id": "r", "row": row, "model_name": "m", "variant": "champion"}
+        return {**shared, "model_version": str(row + 1), **value}
+
+    values = [answer(0, prediction=1.5), answer(1, prediction=2.5)]
+    assert to_columns(values, "r") == {
+        "request_id": "r",
+        "prediction": [1.5, 2.5],
+        "model_name": ["m", "m"],
+        "model_version": ["1", "2"],
+        "variant": ["champion", "champion"],
+    }
+    classes = [
+        answer(0, label=1, probabilities={"0": 0.2, "1": 0.8}),
+        answer(1, label=0, probabilities={"0": 0.9, "1": 0.1}),
+    ]
+    got = to_columns(classes, "r")
+    assert (got["label"], got["probabilities"]) == ([1, 0], {"0": [0.2, 0.9], "1": [0.8, 0.1]})
+    assert "prediction" not in got and got["model_version"] == ["1", "2"]

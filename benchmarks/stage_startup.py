@@ -2,11 +2,16 @@
 
 In a fresh copy of the project the pipeline runs once on a tiny window (three weeks of training
 rows, two days each of validation and test, a few boosting rounds, one MLP epoch), so each stage's
-own work is close to nothing. Then, per stage, the fixed cost is
+own work is close to nothing. Then, per stage, two numbers:
 
-    wall(dvc repro --force --single-item STAGE) - wall(dvc repro --single-item STAGE)  (a no-op)
+- to work (the target, issue 17's "process start to first line of its own work"): from spawning
+  the stage's command to its first read of an input (benchmarks.first_work marks it), i.e. the
+  interpreter, the imports, params and dataset checks, and MLflow's store for the stages that log;
+- whole stage on the tiny window: wall(dvc repro --force --single-item STAGE) minus
+  wall(dvc repro --single-item STAGE) (a no-op), i.e. all of the above plus the tiny work itself
+  and what it costs whatever the rows (train: importing torch for the MLP, three MLflow model
+  logs with MLflow's dependency check; evaluate: loading three models, drawing the plots).
 
-i.e. the stage process itself: interpreter, imports, MLflow's store, skops, per-model logging.
 Reported against the budget (4 s) and against `python -c pass` measured in the same run.
 
     python -m benchmarks.stage_startup   # writes reports/bench/stage_startup.json
@@ -15,9 +20,13 @@ Reported against the budget (4 s) and against `python -c pass` measured in the s
 from __future__ import annotations
 
 import argparse
+import re
+import shlex
 import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +63,47 @@ def stage_names(repo: Path) -> list[str]:
     return list(yaml.safe_load((repo / "dvc.yaml").read_text())["stages"])
 
 
+def stage_command(repo: Path, stage: str) -> list[str]:
+    """A stage's `cmd`, its ${...} filled in from dvc.yaml's vars and params.yaml as dvc does."""
+    pipeline = yaml.safe_load((repo / "dvc.yaml").read_text())
+    values: dict[str, Any] = yaml.safe_load((repo / "params.yaml").read_text())
+    for entry in pipeline.get("vars", []):
+        values |= entry
+
+    def lookup(match: re.Match[str]) -> str:
+        found: Any = values
+        for key in match.group(1).split("."):
+            found = found[key]
+        return str(found)
+
+    return shlex.split(re.sub(r"\$\{([^}]+)\}", lookup, pipeline["stages"][stage]["cmd"]))
+
+
+def to_work_seconds(repo: Path, command: list[str]) -> float:
+    """Seconds from spawning a stage's command to its first read of an input (its own work)."""
+    if command[0] != "python":
+        raise ValueError(f"a stage command starts with `python`, not {command[0]!r}")
+    with tempfile.TemporaryDirectory() as tmp:
+        mark = Path(tmp) / "mark"
+        start = time.time()  # wall clock on both sides: the mark is the child's time.time()
+        cmd = [sys.executable, "-m", "benchmarks.first_work", str(mark), *command[1:]]
+        subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=True)
+        return float(mark.read_text()) - start
+
+
 def fixed_cost(repo: Path, stage: str) -> dict[str, float]:
-    """Median forced wall time of one stage, dvc's own no-op time, and their difference."""
+    """Median seconds to a stage's own work, its forced and no-op dvc runs, and their difference."""
+    command = stage_command(repo, stage)
+    to_work = statistics.median(to_work_seconds(repo, command) for _ in range(REPEATS))
     forced = [wall_seconds(["dvc", "repro", "-f", "-s", stage], repo) for _ in range(REPEATS)]
     noop = min(wall_seconds(["dvc", "repro", "-s", stage], repo) for _ in range(REPEATS))
     fixed = statistics.median(forced) - noop
-    return {"forced_s": statistics.median(forced), "dvc_noop_s": noop, "fixed_s": fixed}
+    return {
+        "to_work_s": to_work,
+        "forced_s": statistics.median(forced),
+        "dvc_noop_s": noop,
+        "fixed_s": fixed,
+    }
 
 
 def measure(root: Path) -> dict[str, Any]:
@@ -74,7 +118,8 @@ def measure(root: Path) -> dict[str, Any]:
         stages = {}
         for stage in stage_names(repo):
             stages[stage] = fixed_cost(repo, stage)
-            print(f"  {stage:<10} fixed {stages[stage]['fixed_s']:6.2f} s", flush=True)
+            to_work, whole = stages[stage]["to_work_s"], stages[stage]["fixed_s"]
+            print(f"  {stage:<10} to work {to_work:5.2f} s, whole {whole:5.2f} s", flush=True)
     return {"python_startup_s": python, "stages": stages}
 
 
@@ -85,12 +130,13 @@ def result(measured: dict[str, Any]) -> dict[str, Any]:
         stage: {
             **{k: round(v, 2) for k, v in m.items()},
             "budget_s": BUDGET_S,
-            "ratio_to_budget": round(m["fixed_s"] / BUDGET_S, 2),
-            "ratio_to_python_startup": round(m["fixed_s"] / python, 1),
+            "ratio_to_budget": round(m["to_work_s"] / BUDGET_S, 2),  # the target
+            "ratio_to_python_startup": round(m["to_work_s"] / python, 1),
+            "whole_stage_ratio_to_budget": round(m["fixed_s"] / BUDGET_S, 2),
         }
         for stage, m in measured["stages"].items()
     }
-    worst = max(rows.values(), key=lambda r: r["fixed_s"])
+    worst = max(rows.values(), key=lambda r: r["to_work_s"])
     return {
         "python_startup_s": round(python, 3),
         "worst_ratio_to_budget": worst["ratio_to_budget"],
@@ -99,14 +145,14 @@ def result(measured: dict[str, Any]) -> dict[str, Any]:
 
 
 def print_table(res: dict[str, Any]) -> None:
-    """Print each stage's fixed cost as a fixed-width table."""
+    """Print each stage's fixed cost (to its own work; the whole tiny stage) as a table."""
     print(f"python -c pass: {res['python_startup_s']} s")
-    print(f"{'stage':<10}{'fixed s':>9}{'budget':>8}{'x budget':>10}{'x python':>10}")
+    heads = ("stage", "to work s", "budget", "x budget", "x python", "whole s", "x budget")
+    print(f"{heads[0]:<10}" + "".join(f"{h:>10}" for h in heads[1:]))
     for stage, r in res["stages"].items():
-        print(
-            f"{stage:<10}{r['fixed_s']:>9}{r['budget_s']:>8}{r['ratio_to_budget']:>10}"
-            f"{r['ratio_to_python_startup']:>10}"
-        )
+        cells = ["to_work_s", "budget_s", "ratio_to_budget", "ratio_to_python_startup"]
+        cells += ["fixed_s", "whole_stage_ratio_to_budget"]
+        print(f"{stage:<10}" + "".join(f"{r[c]:>10}" for c in cells))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lifecycle.model_card import with_decision
+
 if TYPE_CHECKING:
     from mlflow import MlflowClient
     from mlflow.entities.model_registry import ModelVersion
@@ -142,10 +144,14 @@ def _logged_rows(log: str, name: str) -> list[str]:
 
 
 def record(client: MlflowClient, decision: Decision, log: Location) -> None:
-    """Apply a decision: log it, tag the version, then move the alias it moves."""
+    """Apply a decision: log it, tag the version and add it to its card, then move the alias."""
     append_log(log, decision)
     for key, text in decision_tags(decision).items():
         client.set_model_version_tag(decision.model_name, decision.version, key, text)
+    card = client.get_model_version(decision.model_name, decision.version).description
+    update = with_decision(card, decision.as_dict())
+    if update != card:
+        client.update_model_version(decision.model_name, decision.version, description=update)
     apply_aliases(client, decision.as_dict())
 
 

@@ -58,9 +58,23 @@ def test_better_promoted_worse_refused_rollback_restores(
         refused = client.get_model_version(name, "3").tags
         assert refused["gate.action"] == "refuse" and "does not beat" in refused["gate.reason"]
         assert float(refused["gate.champion.mae"]) < float(refused["gate.challenger.mae"])
+        card = client.get_model_version(name, "3").description  # the model card, for people
+        for part in (
+            "candidate `ridge`",
+            "### Data",
+            "| mae |",
+            "champion v2 on test",
+            "| hour_band |",
+        ):
+            assert part in card, f"{part!r} not in the card:\n{card}"
+        assert "(offline): **refuse**, ridge: " in card and "- git_commit: `test`" in card
+        assert "champion" in client.get_registered_model(name).description
 
         back = rollback(client, name, settings.promotion_log, "test")
         assert back.version == "1" and current(client, name).version == 1
+        lines = client.get_model_version(name, "1").description.splitlines()
+        assert "(offline): **promote**" in lines[-2]  # every decision about v1, in order
+        assert "(manual): **rollback**, manual rollback from v2 to v1" in lines[-1]
         log_lines = [json.loads(x) for x in settings.promotion_log.read_text().splitlines()]
         assert [d["action"] for d in log_lines] == ["promote", "promote", "refuse", "rollback"]
         assert all(d["git_commit"] == "test" and d["time"] for d in log_lines)

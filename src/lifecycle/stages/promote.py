@@ -10,7 +10,8 @@ from lifecycle.dataset import EVENT_TIME, DatasetSpec
 from lifecycle.entry import StageFailed
 from lifecycle.evidence import Comparison, paired
 from lifecycle.gate import best_candidate, judge
-from lifecycle.metrics import AnyScores, score_task
+from lifecycle.metrics import AnyScores, score_slices, score_task
+from lifecycle.model_card import CardFacts, model_description, version_card
 from lifecycle.params import Params
 from lifecycle.predictions import check_model_task, predict_frame
 from lifecycle.registry import CHALLENGER, Decision, current, reconcile, record, register
@@ -133,5 +134,37 @@ def promote_best(
         git_commit=lineage.get("git_commit", ""),
         evidence=evidence.as_dict() if evidence else None,
     )
+    write_cards(client, decision, card_facts(best, test, spec, params, ours_p, lineage))
     record(client, decision, settings.promotion_log)
     return decision
+
+
+def card_facts(
+    best: LoggedModel,
+    test: pd.DataFrame,
+    spec: DatasetSpec,
+    params: Params,
+    predicted: pd.Series,
+    lineage: dict[str, str],
+) -> CardFacts:
+    """What the registered version's model card reports besides the gate's decision."""
+    by_slice = score_slices(test, spec, test[spec.target].to_numpy(), predicted.to_numpy())
+    return CardFacts(
+        dataset=spec.name,
+        task=spec.task,
+        target=spec.target,
+        candidate=best.name,
+        run_id=best.run_id,
+        gate_metric=params.gate.metric,
+        validation=best.val,
+        slices=by_slice,
+        lineage=lineage,
+    )
+
+
+def write_cards(client: MlflowClient, decision: Decision, facts: CardFacts) -> None:
+    """Write the version's model card and the registered model's description (MLflow UI)."""
+    name, card = decision.model_name, version_card(facts, decision.as_dict())
+    client.update_model_version(name, decision.version, description=card)
+    about = model_description(facts.dataset, facts.task, facts.target, facts.gate_metric)
+    client.update_registered_model(name, description=about)

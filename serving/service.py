@@ -23,6 +23,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import bentoml
 from bentoml.validators import ContentType
 from fastapi import FastAPI, Header, HTTPException
+from fastapi.responses import HTMLResponse
 from pydantic import Field
 
 from lifecycle.serving import client_key
@@ -30,6 +31,12 @@ from lifecycle.serving.champion import BentoSource, ModelSource, RegistrySource
 from lifecycle.serving.column_answers import column_answer_type, to_columns
 from lifecycle.serving.columnar import ColumnForm, ColumnsRefused
 from lifecycle.serving.fleet import FleetTimeout
+from lifecycle.serving.openapi_docs import (
+    DocumentedService,
+    example_record,
+    service_description,
+    swagger_page,
+)
 from lifecycle.serving.prometheus import count_rejection
 from lifecycle.serving.request_guard import RequestGuard, quiet_client_errors
 from lifecycle.serving.runtime import AdminRefused, Runtime, check_admin, service_config
@@ -49,7 +56,8 @@ CONFIG = service_config(SETTINGS)
 # `unseen: refuse` columns are checked against the champion being served (set in __init__)
 VOCABULARY = Vocabulary()
 Record = record_model(CONFIG.spec, VOCABULARY)  # request fields, types, ranges, docs: the dataset
-Records = records_type(Record, SETTINGS.max_records)
+EXAMPLE = example_record(Record)  # a valid record of this table, for the Swagger page
+Records = records_type(Record, SETTINGS.max_records, EXAMPLE)
 # A fixed content type spares BentoML rebuilding the JSON schema of a list on every response.
 Answer = answer_type(CONFIG.spec)  # per record: a value, or a label and class probabilities
 Answers = Annotated[list[Answer], ContentType("application/json")]  # type: ignore[valid-type]
@@ -59,17 +67,22 @@ Columns = Annotated[
     dict[str, list[Any]],
     Field(
         description="Each field of a /predict record, as a list with one value per record "
-        f"(1 to {SETTINGS.max_records} records; null for a gap)."
+        f"(1 to {SETTINGS.max_records} records; null for a gap).",
+        json_schema_extra={"example": {k: [v] for k, v in EXAMPLE.items()}} if EXAMPLE else None,
     ),
 ]
 ColumnAnswer = Annotated[column_answer_type(CONFIG.spec), ContentType("application/json")]  # type: ignore[valid-type]
 
 extra = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)  # GET routes BentoML lacks
+SWAGGER_PAGE = swagger_page()
 TIMEOUT_SECONDS = 30  # BentoML answers 504 for any request still running after this
 
 
 @bentoml.service(
     name="champion",
+    # our title, description and version on the Swagger page at / (not BentoML's boilerplate)
+    service_class=DocumentedService,
+    description=service_description(CONFIG.spec, SETTINGS.max_records),
     workers=SETTINGS.serve_workers,
     http={"port": SETTINGS.port},
     traffic={"timeout": TIMEOUT_SECONDS},
@@ -125,6 +138,11 @@ class ChampionService:
         except ColumnsRefused as refused:  # BentoML answers a ValidationError 400 with its list
             raise refused.validation_error() from None
         return to_columns(self.runtime.predict_batch(batch), batch.stamps[0].request_id)
+
+    @extra.get("/", include_in_schema=False)
+    def index(self) -> HTMLResponse:
+        """The Swagger page, with no call out to the internet (BentoML's own loads a tracker)."""
+        return HTMLResponse(SWAGGER_PAGE)
 
     @extra.get("/model")
     def model(self) -> ModelInfo:

@@ -154,3 +154,32 @@ def test_runtime_logs_every_record_it_predicts(registry: Registry, tmp_path: Pat
 def test_predict_is_left_out_of_tracing_unless_asked(http: TestClient) -> None:
     service = sys.modules["champion_service"].ChampionService  # loaded by the `http` fixture
     assert service.config["tracing"] == {"excluded_urls": ["/predict"]}  # ~25% of throughput
+
+
+def test_the_swagger_page_documents_the_service_offline(http: TestClient) -> None:
+    doc = http.get("/docs.json")
+    assert doc.status_code == 200  # a bad example in a schema makes BentoML answer 500 here
+    spec = doc.json()
+    assert spec["info"]["title"] == "lifecycle: the champion service"
+    assert spec["info"]["version"] not in ("", "None")
+    about = spec["info"]["description"]
+    assert "BentoML" not in about and "http" not in about  # no boilerplate, no image to fetch
+    assert "bike_sharing_hourly" in about and "`POST /predict_columns`" in about
+    paths = set(spec["paths"])
+    assert {"/predict", "/predict_columns", "/model", "/admin/reload"} <= paths
+
+    def example(route: str, field: str) -> object:
+        body = spec["paths"][route]["post"]["requestBody"]["content"]["application/json"]
+        return body["schema"]["properties"][field]["example"]
+
+    [record] = example("/predict", "records")  # type: ignore[misc]
+    answered = http.post("/predict", json={"records": [record]})
+    assert answered.status_code == 200, answered.text  # the example is a valid request
+    columns = example("/predict_columns", "columns")
+    assert http.post("/predict_columns", json={"columns": columns}).status_code == 200
+    page = http.get("/")
+    assert page.status_code == 200 and "<title>lifecycle: the champion service</title>" in page.text
+    assert "./docs.json" in page.text and "googletagmanager" not in page.text
+    assert "https://" not in page.text  # every file it loads is the service's own
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js"):
+        assert http.get(f"/static_content/{asset}").status_code == 200

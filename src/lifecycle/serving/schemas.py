@@ -155,14 +155,19 @@ def _stamp(records: list[RecordBase]) -> list[RecordBase]:
     return records
 
 
-def records_type(record: type[RecordBase], max_records: int) -> Any:
-    """The request body's `records` field: 1..max_records records, stamped as one request."""
+def records_type(
+    record: type[RecordBase], max_records: int, example: dict[str, Any] | None = None
+) -> Any:
+    """The request body's `records` field: 1..max_records records, stamped as one request.
+    `example`: one valid record, shown in the OpenAPI document."""
     return Annotated[
         list[record],  # type: ignore[valid-type]
         Field(
             min_length=1,
             max_length=max_records,
             description=f"One record, or up to {max_records} in one request.",
+            # OpenAPI 3.0's singular `example` (BentoML's schema model refuses `examples`)
+            json_schema_extra={"example": [example]} if example else None,
         ),
         AfterValidator(_stamp),
     ]

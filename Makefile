@@ -61,8 +61,14 @@ push: setup ## Push DVC-tracked data and outputs to the default remote
 pull: setup ## Pull DVC-tracked data and outputs from the default remote
 	dvc pull
 
-ui: setup ## Start the MLflow UI on http://127.0.0.1:5000 (runs, models, aliases)
-	mlflow ui --backend-store-uri sqlite:///state/mlflow.db --host 127.0.0.1 --port 5000
+# The state `make ui`, `make monitor-ui` and `make monitor` read: the project's own (state/), or
+# with STATE=replay the last replay's (after `make demo`: every version it registered, every
+# month it monitored). Any other folder laid out like state/ works too.
+STATE ?= state
+STATE_DIR = $(if $(filter replay,$(STATE)),state/replay/$(shell cat state/replay/last 2>/dev/null || echo drift)/state,$(STATE))
+
+ui: setup ## Start the MLflow UI on http://127.0.0.1:5000 (runs, models, aliases; STATE=replay: the last replay's)
+	mlflow ui --backend-store-uri sqlite:///$(STATE_DIR)/mlflow.db --host 127.0.0.1 --port 5000
 
 rollback: setup ## Move the champion alias back to the previous champion
 	lifecycle rollback
@@ -82,11 +88,11 @@ bench-deps: ## Install hey, the load generator of `make bench` (Debian/Ubuntu, a
 replay: setup ## Play Apr 2011..Dec 2012 month by month: serve, monitor, retrain, promote (POLICY=drift|scheduled|shadow|never|all)
 	python pipelines/replay.py --policy $(or $(POLICY),params)
 
-monitor: setup ## Drift + performance of a window of the prediction log, and the decision (START= END=; exit 0 ok, 10 retrain, 20 insufficient data)
-	python monitoring/monitor.py $(if $(START),--start $(START)) $(if $(END),--end $(END))
+monitor: setup ## Drift + performance of a window of the prediction log, and the decision (START= END= STATE=; exit 0 ok, 10 retrain, 20 insufficient data)
+	LIFECYCLE_STATE_DIR=$(STATE_DIR) python monitoring/monitor.py $(if $(START),--start $(START)) $(if $(END),--end $(END))
 
-monitor-ui: setup ## Start the Evidently UI on http://127.0.0.1:8080 (every monitored window)
-	evidently ui --workspace state/evidently --host 127.0.0.1 --port 8080
+monitor-ui: setup ## Start the Evidently UI on http://127.0.0.1:8080 (every monitored window; STATE=replay: the last replay's)
+	evidently ui --workspace $(STATE_DIR)/evidently --host 127.0.0.1 --port 8080
 
 feedback: setup ## Deliver ground truth for START..END from the source table (labels arrive late)
 	python monitoring/feedback.py --start $(START) --end $(END)

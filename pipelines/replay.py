@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     for policy in policies:
         out = args.out if len(policies) == 1 else args.out / policy
         replay = ctx.params.replay.model_copy(update={"policy": policy})
+        args.work.mkdir(parents=True, exist_ok=True)
+        (args.work / "last").write_text(f"{policy}\n")  # what `make ui STATE=replay` opens
         try:
             months = run_policy(Path.cwd(), replay, (args.work / policy).resolve(), out)
         except KeyboardInterrupt:
@@ -51,7 +53,10 @@ def main(argv: list[str] | None = None) -> int:
             f"retrains {h.retrains}, promotions {h.promotions} "
             f"({h.promotions_not_better} of {h.promotions_judged} not better on the next "
             f"month's labels), failed requests {h.failed_requests}"
-            f"\n  reports: {out}/timeline.md, timeline.png, timeline.json"
+            f"\n  reports: {out}/timeline.md, timeline.png, timeline.json; each month's "
+            f"monitoring report: {out}/monitoring/<month>/report.html"
+            "\n  its registry, monitored months and log: make ui STATE=replay, "
+            "make monitor-ui STATE=replay, make monitor STATE=replay"
         )
         played[policy] = months
         if len(policies) > 1:  # rewritten after each policy: an interrupted run keeps the rest

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from lifecycle.params import load_params
 from lifecycle.project_copy import commit_all, fresh_copy
 from lifecycle.settings import Settings
 from lifecycle.tracking import configure, download_reference
@@ -130,3 +131,21 @@ def test_a_failed_retrain_keeps_the_champion_serving_and_the_replay_going(
     work = Path(timeline["meta"]["work_repo"])
     log = subprocess.run(["git", "log", "--format=%s"], cwd=work, capture_output=True, text=True)
     assert "retrain on data to 2011-06-01: failed" in log.stdout
+
+
+def test_the_story_is_where_the_readme_says(replayed: tuple[Path, dict[str, Any]]) -> None:
+    repo, timeline = replayed
+    page = (repo / "reports/replay/timeline.md").read_text()
+    for month in timeline["months"]:  # each month's report under reports/, linked from the page
+        report = repo / "reports/replay" / month["report"]
+        assert report.is_file() and report.stat().st_size > 10_000
+        assert f"]({month['report']})" in page
+    assert (repo / "state/replay/last").read_text().strip() == "drift"
+    # `make ui STATE=replay` and friends open the replay's own state, which has every version
+    ui = sh(repo, "make", "-s", "--no-print-directory", "-n", "ui", "STATE=replay").stdout
+    assert "sqlite:///state/replay/drift/state/mlflow.db" in ui
+    state = repo / "state/replay/drift/state"
+    settings = Settings(LIFECYCLE_STATE_DIR=state, mlflow_tracking_uri=None)  # not the env's
+    name = load_params(repo / "params.yaml").registry.model_name
+    versions = configure(settings).search_model_versions(f"name='{name}'")
+    assert len(versions) >= 2 and all(v.description for v in versions)  # with model cards

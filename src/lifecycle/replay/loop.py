@@ -13,6 +13,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -55,11 +56,13 @@ class World:
     params: Params
     spec: DatasetSpec
     source: pd.DataFrame
+    reports: Path  # where each month's monitoring report goes (a folder per month)
     models: dict[str, Pipeline] = field(default_factory=dict)  # loaded versions, by version
 
     @classmethod
-    def open(cls, repo: WorkRepo) -> World:
-        """Load params, dataset and settings of the working repository (state inside it)."""
+    def open(cls, repo: WorkRepo, reports: Path | None = None) -> World:
+        """Load params, dataset and settings of the working repository (state inside it);
+        monitoring reports go to `reports` (default: the working repository's own)."""
         params = load_params(repo.path / "params.yaml")
         spec = load_spec(repo.path / params.data.dataset)
         spec = spec.model_copy(update={"source": repo.path / spec.source})
@@ -74,7 +77,8 @@ class World:
             LIFECYCLE_PUSHGATEWAY_URL=None,
             LIFECYCLE_EVIDENTLY_URL=None,
         )
-        return cls(repo, settings, params, spec, read_source(spec))
+        where = reports or repo.path / "reports/monitoring"
+        return cls(repo, settings, params, spec, read_source(spec), where)
 
     @property
     def terms(self) -> ReplayTerms:
@@ -211,7 +215,7 @@ def observe_month(
 
     window = Window(start, end)
     deliver_from_source(world.source, world.spec, window, world.settings.feedback_store)
-    paths = MonitorPaths.default(world.settings, world.repo.path / "reports/monitoring")
+    paths = MonitorPaths.default(world.settings, world.reports)
     summary = monitor_window(window, world.spec, world.params, world.settings, paths).summary
     target, terms = rows[world.spec.target], world.terms
     answered = traffic.predictions.notna()
@@ -229,5 +233,12 @@ def observe_month(
         decision=summary.decision,
         reasons=list(summary.reasons),
         answered_by=traffic.answered_by,
+        report=_report(world.reports, window.label),
     )
     return month, summary
+
+
+def _report(reports: Path, label: str) -> str | None:
+    """The month's monitoring report, relative to the reports folder's parent (None: none)."""
+    page = reports / label / "report.html"
+    return str(page.relative_to(reports.parent)) if page.is_file() else None

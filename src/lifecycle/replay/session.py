@@ -58,7 +58,7 @@ def run_policy(root: Path, replay: ReplayParams, work: Path, out: Path) -> list[
     """Play every month of `replay` (its policy decides when to retrain); return the months."""
     clock = time.perf_counter()  # the timeline's seconds include the first champion
     repo = first_champion(root, replay, work)
-    world = World.open(repo)
+    world = World.open(repo, out.resolve() / "monitoring")  # reports people read: under out
     meta = {
         "policy": replay.policy,
         "work_repo": str(repo.path),

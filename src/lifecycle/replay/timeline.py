@@ -93,6 +93,7 @@ class Month:
     # monitoring), `retrain_cpu` the retrain's processes. The server's CPU is not included.
     seconds: dict[str, float] = field(default_factory=dict)
     answered_by: dict[str, int] = field(default_factory=dict)  # answers per "variant vN"
+    report: str | None = None  # the month's monitoring report (HTML), relative to timeline.md
 
 
 @dataclass(frozen=True)

@@ -153,6 +153,11 @@ def counts_line(h: Headline) -> str:
     return line
 
 
+def _monitor(m: Month) -> str:
+    """What monitoring said, linked to the month's report when there is one."""
+    return f"[{m.decision}]({m.report})" if m.report else m.decision
+
+
 def timeline_markdown(months: list[Month], meta: dict[str, Any], terms: ReplayTerms) -> str:
     """A readable page: headline, then one table row per month."""
     h = headline(months, terms)
@@ -180,7 +185,7 @@ def timeline_markdown(months: list[Month], meta: dict[str, Any], terms: ReplayTe
         ]
         lines.append(
             f"| {m.month} | {_served(m)} | {' | '.join(cells)} | "
-            f"{_fmt(m.drift_share, 2)} | {m.decision} | {_event(m)} |"
+            f"{_fmt(m.drift_share, 2)} | {_monitor(m)} | {_event(m)} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -14,6 +14,7 @@ def raw_spec() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "data/datasets/bike_sharing.yaml").read_text())
 
 
+@pytest.mark.ml_test_score("D6")
 def test_bike_sharing_features_are_client_inputs_only() -> None:
     spec = DatasetSpec.model_validate(raw_spec())
     assert list(spec.features) == [
@@ -29,6 +30,7 @@ def test_bike_sharing_features_are_client_inputs_only() -> None:
     assert not set(spec.features) & {"casual", "registered", "cnt"}
 
 
+@pytest.mark.ml_test_score("D4")
 def test_leaky_column_cannot_be_a_feature() -> None:
     raw = raw_spec()
     raw["columns"]["registered"].update(feature=True, kind="numeric")

@@ -1,5 +1,7 @@
 """The gate's pure decision rule."""
 
+import pytest
+
 from lifecycle.evidence import Comparison
 from lifecycle.gate import judge
 from lifecycle.metrics import Scores
@@ -19,12 +21,14 @@ def test_first_model_needs_only_the_floors() -> None:
     assert "below the floor" in judge(s(40, r2=0.1), None, GATE).reason
 
 
+@pytest.mark.ml_test_score("I4")
 def test_challenger_must_beat_champion_by_the_margin() -> None:
     assert judge(s(97), s(100), GATE).promote  # 3 % better
     verdict = judge(s(99), s(100), GATE)  # 1 % better: not enough
     assert not verdict.promote and "needs <= 98.00" in verdict.reason
 
 
+@pytest.mark.ml_test_score("I4")
 def test_worse_challenger_is_refused() -> None:
     assert not judge(s(120), s(100), GATE).promote
 

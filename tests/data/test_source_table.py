@@ -24,6 +24,7 @@ def test_attribution_ships_with_the_data() -> None:
     assert "CC BY 4.0" in readme and "Fanaee-T" in readme
 
 
+@pytest.mark.ml_test_score("D1")
 def test_committed_table_passes_every_rule(source: pd.DataFrame, spec: DatasetSpec) -> None:
     report = validate(source, spec)
     assert report.ok, report.message()
@@ -56,6 +57,7 @@ def test_wrong_dtype(sample: pd.DataFrame, spec: DatasetSpec) -> None:
     assert "dtype('float64')" in failure(validate(sample, spec), "temp")
 
 
+@pytest.mark.ml_test_score("D1")
 def test_out_of_range_values_name_the_rows(sample: pd.DataFrame, spec: DatasetSpec) -> None:
     sample.loc[[3, 7], "hum"] = 1.7
     line = failure(validate(sample, spec), "hum")
@@ -93,6 +95,7 @@ def test_unparsable_date(sample: pd.DataFrame, spec: DatasetSpec) -> None:
     assert "row 9: '2011-13-45'" in failure(report, "dteday")
 
 
+@pytest.mark.ml_test_score("D4")
 def test_undeclared_leak_is_caught(sample: pd.DataFrame, spec: DatasetSpec) -> None:
     leaky = spec.model_copy(
         update={

@@ -105,6 +105,7 @@ def test_too_few_labels_never_raise_an_alarm_on_their_own() -> None:
     assert verdict.decision == "insufficient_data"
 
 
+@pytest.mark.ml_test_score("Mo4")
 def test_drift_alone_fires_while_labels_are_late() -> None:
     verdict = decide(evidence(labelled=0, performance=None, drift=drift(6)), LIMITS)
     assert verdict.decision == "retrain"

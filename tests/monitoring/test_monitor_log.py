@@ -130,6 +130,7 @@ def test_labels_are_delivered_for_the_period_and_joined_on_event_time(
     np.testing.assert_array_equal(joined[spec.target].to_numpy(), expected)
 
 
+@pytest.mark.ml_test_score("D6")
 def test_monitored_columns_come_from_the_dataset_definition(
     spec: DatasetSpec, source: pd.DataFrame
 ) -> None:

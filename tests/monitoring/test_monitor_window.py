@@ -63,6 +63,8 @@ def monitor(
     )
 
 
+@pytest.mark.ml_test_score("Mo7")
+@pytest.mark.ml_test_score("Mo4")
 def test_summer_window_with_labels_says_retrain_and_writes_every_output(
     registry: Registry, traffic: MonitorPaths, source: pd.DataFrame
 ) -> None:

@@ -76,6 +76,7 @@ def test_server_switched_without_failed_requests(replayed: tuple[Path, dict[str,
     assert all(m["requests"] == m["rows"] > 600 for m in months)
 
 
+@pytest.mark.ml_test_score("M4")
 def test_retrained_model_beats_the_never_retrained_one(
     replayed: tuple[Path, dict[str, Any]],
 ) -> None:

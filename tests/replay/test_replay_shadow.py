@@ -41,6 +41,7 @@ def logged(work: Path, table: str, month: str) -> pd.DataFrame:
         return pd.read_sql_query(query, conn, params=(month,))
 
 
+@pytest.mark.ml_test_score("I6")
 def test_a_retrain_goes_into_shadow_and_the_live_gate_decides(replayed: Replayed) -> None:
     _, timeline = replayed
     april, may, _ = timeline["months"]

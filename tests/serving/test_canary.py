@@ -27,6 +27,7 @@ from tests.serving.conftest import Challengers, Start
 LENIENT = GuardrailParams(max_p99_ratio=1e6)
 
 
+@pytest.mark.ml_test_score("I6")
 def test_canary_share_is_within_3_points_and_sticky_per_key(
     challengers: Challengers, start: Start, parse: Any, records: list[dict[str, Any]]
 ) -> None:

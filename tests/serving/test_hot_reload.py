@@ -64,6 +64,7 @@ def logged_rows(path: Path) -> set[tuple[str, int]]:
     return set(log[["request_id", "row"]].itertuples(index=False, name=None))
 
 
+@pytest.mark.ml_test_score("I7")
 def test_moving_the_alias_under_load_switches_versions_and_fails_nothing(
     moving: Moving, tmp_path: Path
 ) -> None:

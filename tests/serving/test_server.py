@@ -164,6 +164,7 @@ def test_metrics_count_predictions_values_and_rejections(
     assert re.search(r"^bentoml_service_request_total\{", text, re.MULTILINE)
 
 
+@pytest.mark.ml_test_score("Mo3")
 def test_served_equals_offline_and_every_record_is_logged(
     server: ServerWithLog, client: ServiceClient, registry: Registry
 ) -> None:

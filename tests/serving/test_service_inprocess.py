@@ -64,6 +64,7 @@ def test_one_record_and_many(http: TestClient, registry: Registry) -> None:
     assert len({p["request_id"] for p in many}) == 1 and many[0]["request_id"] != one["request_id"]
 
 
+@pytest.mark.ml_test_score("Mo3")
 def test_served_predictions_equal_the_offline_model(http: TestClient, registry: Registry) -> None:
     test = registry.splits.test
     half = len(test) // 2  # send half as event_time and half as date + hour

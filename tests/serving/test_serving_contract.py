@@ -32,6 +32,7 @@ def errors(adapter: TypeAdapter[Any], records: list[dict[str, Any]]) -> list[Any
     return list(caught.value.errors(include_url=False))
 
 
+@pytest.mark.ml_test_score("D6")
 def test_record_fields_come_from_the_dataset_definition(spec: DatasetSpec) -> None:
     schema = record_model(spec).model_json_schema()
     props = schema["properties"]
@@ -62,6 +63,7 @@ def test_event_time_or_date_and_hour_give_the_same_moment(records_of: TypeAdapte
         ({"dteday": "2012-13-01"}, "date_from_datetime_parsing", ("dteday",)),
     ],
 )
+@pytest.mark.ml_test_score("Mo2")
 def test_each_bad_field_is_named(
     records_of: TypeAdapter[Any], change: dict[str, Any], kind: str, where: tuple[str, ...]
 ) -> None:
@@ -91,6 +93,7 @@ def test_error_messages_name_field_and_problem() -> None:
     assert field_path([]) == "body" and field_path(["records", 3]) == "records[3]"
 
 
+@pytest.mark.ml_test_score("D7")
 def test_service_input_frame_equals_offline_model_frame(
     spec: DatasetSpec, source: pd.DataFrame, records_of: TypeAdapter[Any]
 ) -> None:
@@ -102,6 +105,7 @@ def test_service_input_frame_equals_offline_model_frame(
     assert (served.dtypes.drop(EVENT_TIME) == "float64").all()
 
 
+@pytest.mark.ml_test_score("I5")
 def test_log_rows_hold_the_inputs_exactly_as_the_model_saw_them(
     spec: DatasetSpec, records_of: TypeAdapter[Any]
 ) -> None:

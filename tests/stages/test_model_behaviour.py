@@ -19,6 +19,7 @@ def hgb(spec: DatasetSpec, params: Params, splits: Splits) -> Pipeline:
     return fit_candidate("hgb", spec, params, splits.train)
 
 
+@pytest.mark.ml_test_score("M5")
 def test_every_candidate_beats_predicting_the_mean(
     spec: DatasetSpec, params: Params, splits: Splits
 ) -> None:
@@ -50,6 +51,7 @@ def day(date: str, workingday: int, weathersit: int) -> pd.DataFrame:
     )
 
 
+@pytest.mark.ml_test_score("I2")
 def test_working_day_rentals_peak_at_commute_hours(hgb: Pipeline) -> None:
     preds = hgb.predict(day("2011-03-09", workingday=1, weathersit=1))  # a Wednesday
     assert int(np.argmax(preds[:12])) in (7, 8, 9)  # morning peak
@@ -58,6 +60,7 @@ def test_working_day_rentals_peak_at_commute_hours(hgb: Pipeline) -> None:
     assert preds[3] < preds[8] / 5  # the night is quiet
 
 
+@pytest.mark.ml_test_score("I2")
 def test_heavy_rain_lowers_predictions(hgb: Pipeline) -> None:
     clear = hgb.predict(day("2011-03-09", 1, weathersit=1))
     rain = hgb.predict(day("2011-03-09", 1, weathersit=3))
@@ -65,6 +68,7 @@ def test_heavy_rain_lowers_predictions(hgb: Pipeline) -> None:
     assert rain[daytime].sum() < 0.85 * clear[daytime].sum()
 
 
+@pytest.mark.ml_test_score("I1")
 def test_same_seed_gives_identical_metrics(spec: DatasetSpec, splits: Splits) -> None:
     params = make_params(train={"candidates": ["hgb", "mlp"]})
     first = [f.val for f in fit_all(spec, params, splits.train, splits.val)]
@@ -72,5 +76,7 @@ def test_same_seed_gives_identical_metrics(spec: DatasetSpec, splits: Splits) ->
     assert first == again
 
 
+@pytest.mark.ml_test_score("Mo5")
+@pytest.mark.ml_test_score("I2")
 def test_predictions_are_never_negative(hgb: Pipeline, spec: DatasetSpec, splits: Splits) -> None:
     assert (predict_frame(hgb, splits.test, spec) >= 0).all()

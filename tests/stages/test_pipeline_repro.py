@@ -22,6 +22,7 @@ def champion(repo: Path) -> str | None:
     return registered_champion(repo, MODEL)["version"]
 
 
+@pytest.mark.ml_test_score("I3")
 def test_repro_end_to_end_then_noop(repo: Path) -> None:
     first = sh(repo, "dvc", "repro")
     for stage in ("ingest", "validate", "split", "train", "evaluate", "promote"):
@@ -46,6 +47,7 @@ def test_one_param_reruns_only_the_stages_that_read_it(repo: Path) -> None:
     assert champion(repo) == "1"
 
 
+@pytest.mark.ml_test_score("D1")
 def test_bad_data_stops_before_training_and_keeps_the_champion(repo: Path) -> None:
     csv = repo / "data/raw/bike_sharing_hour.csv"
     good = csv.read_text()

@@ -17,6 +17,8 @@ from tests.helpers.params import make_params
 from tests.helpers.registry import Registry, state_env
 
 
+@pytest.mark.ml_test_score("I7")
+@pytest.mark.ml_test_score("I4")
 def test_better_promoted_worse_refused_rollback_restores(
     tmp_path: Path, spec: DatasetSpec, splits: Splits
 ) -> None:

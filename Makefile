@@ -20,7 +20,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # BentoML's model and Bento stores live in the project (BentoML's default is ~/bentoml).
 export BENTOML_HOME ?= $(CURDIR)/state/bentoml
 
-.PHONY: help setup stack-deps stack stack-serve stack-stop stack-status demo test test-fast repro summary push pull ui rollback replay lint fmt typecheck docs docs-serve clean monitor monitor-ui feedback simulate serve bento bench bench-deps
+.PHONY: help screenshots setup stack-deps stack stack-serve stack-stop stack-status demo test test-fast repro summary push pull ui rollback replay lint fmt typecheck docs docs-serve clean monitor monitor-ui feedback simulate serve bento bench bench-deps
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -91,6 +91,9 @@ replay: setup ## Play Apr 2011..Dec 2012 month by month: serve, monitor, retrain
 monitor: setup ## Drift + performance of a window of the prediction log, and the decision (START= END= STATE=; exit 0 ok, 10 retrain, 20 insufficient data)
 	LIFECYCLE_STATE_DIR=$(STATE_DIR) python monitoring/monitor.py $(if $(START),--start $(START)) $(if $(END),--end $(END))
 
+screenshots: setup ## Look at the Swagger page, MLflow UI, Evidently UI, a monitoring report and the tutorial in headless Chromium, offline: PNGs in reports/screenshots/ (STATE=replay after make demo)
+	python docs/screenshots.py --state $(STATE_DIR)
+
 monitor-ui: setup ## Start the Evidently UI on http://127.0.0.1:8080 (every monitored window; STATE=replay: the last replay's)
 	evidently ui --workspace $(STATE_DIR)/evidently --host 127.0.0.1 --port 8080
 
@@ -136,9 +139,9 @@ stack-stop: ## Stop every process of the stack (replicas first, PostgreSQL last)
 stack-status: ## One line per stack process: URL, pid, healthy or down (exit 1 if any is down)
 	python stack/stack.py --dir $(STACK_DIR) status
 
-stack-deps: ## Install Prometheus, promtool and the Pushgateway (Debian's packages; as root, or says what to install)
-	@if command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v prometheus-pushgateway >/dev/null; then :; \
+stack-deps: ## Install Prometheus, promtool, the Pushgateway and Chromium (Debian's packages; as root, or says what to install)
+	@if command -v prometheus >/dev/null && command -v promtool >/dev/null && command -v prometheus-pushgateway >/dev/null && command -v chromium >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  pkgs="prometheus prometheus-pushgateway"; export DEBIAN_FRONTEND=noninteractive; \
+	  pkgs="prometheus prometheus-pushgateway chromium"; export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get install -y -q --no-install-recommends $$pkgs >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends $$pkgs >/dev/null; }; \
-	else echo "stack-deps: install Debian/Ubuntu's packages prometheus and prometheus-pushgateway (sudo apt-get install prometheus prometheus-pushgateway), or put prometheus, promtool and prometheus-pushgateway on PATH; the alerting tests need them"; fi
+	else echo "stack-deps: install Debian/Ubuntu's packages prometheus, prometheus-pushgateway and chromium (sudo apt-get install prometheus prometheus-pushgateway chromium), or put prometheus, promtool, prometheus-pushgateway and chromium on PATH; the alerting and screenshot tests need them"; fi

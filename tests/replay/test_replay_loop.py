@@ -150,3 +150,18 @@ def test_the_story_is_where_the_readme_says(replayed: tuple[Path, dict[str, Any]
     name = load_params(repo / "params.yaml").registry.model_name
     versions = configure(settings).search_model_versions(f"name='{name}'")
     assert len(versions) >= 2 and all(v.description for v in versions)  # with model cards
+
+
+def test_every_ui_shows_the_replays_story_in_a_browser_offline(
+    replayed: tuple[Path, dict[str, Any]],
+) -> None:
+    repo, _ = replayed
+    state = "state/replay/drift/state"  # what `make screenshots STATE=replay` passes
+    done = sh(repo, sys.executable, "docs/screenshots.py", "--state", state, ok=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    shots = json.loads((repo / "reports/screenshots/screenshots.json").read_text())
+    names = {Path(shot["png"]).stem for shot in shots}
+    assert names == {"swagger", "mlflow-model", "evidently-project", "monitoring-report", "docs"}
+    for shot in shots:  # every page rendered its content with the internet out of reach
+        assert shot["ok"] and not shot["missing"], shot
+        assert Path(shot["png"]).stat().st_size > 20_000, shot  # a real picture, not a blank

@@ -35,17 +35,16 @@ class DocumentedService(bentoml.Service):
     def openapi_spec(self) -> Any:
         """BentoML's OpenAPI document with the project's title and package version."""
         spec = super().openapi_spec
-        info = attrs.evolve(spec.info, title=TITLE, version=version("lifecycle"))
+        # BentoML names itself as the contact; this service's contact is its own repository
+        info = attrs.evolve(spec.info, title=TITLE, version=version("lifecycle"), contact=None)
         return attrs.evolve(spec, info=info)
 
 
 def service_description(spec: DatasetSpec, max_records: int) -> str:
     """The Swagger page's text: what is served, every route, and what a bad record gets."""
-    return f"""# {TITLE}
-
-Predicts `{spec.target}` of the **{spec.name}** table ({spec.task}) with the model version
-that holds the `champion` alias in the MLflow registry. A new champion is picked up while the
-service runs, without a restart.
+    return f"""Predicts `{spec.target}` of the **{spec.name}** table ({spec.task}) with the model
+version that holds the `champion` alias in the MLflow registry. A new champion is picked up while
+the service runs, without a restart.
 
 - `POST /predict`: one record or up to {max_records}, as `{{"records": [...]}}`. Concurrent
   requests are batched into one model call.

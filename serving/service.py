@@ -33,6 +33,8 @@ from lifecycle.serving.columnar import ColumnForm, ColumnsRefused
 from lifecycle.serving.fleet import FleetTimeout
 from lifecycle.serving.openapi_docs import (
     DocumentedService,
+    as_columns,
+    as_records,
     example_record,
     service_description,
     swagger_page,
@@ -56,8 +58,14 @@ CONFIG = service_config(SETTINGS)
 # `unseen: refuse` columns are checked against the champion being served (set in __init__)
 VOCABULARY = Vocabulary()
 Record = record_model(CONFIG.spec, VOCABULARY)  # request fields, types, ranges, docs: the dataset
-EXAMPLE = example_record(Record)  # a valid record of this table, for the Swagger page
-Records = records_type(Record, SETTINGS.max_records, EXAMPLE)
+
+
+def example() -> dict[str, Any] | None:
+    """A valid record of this table for the Swagger page, with categories the served model knows."""
+    return example_record(Record, VOCABULARY.examples())
+
+
+Records = records_type(Record, SETTINGS.max_records, as_records(example))
 # A fixed content type spares BentoML rebuilding the JSON schema of a list on every response.
 Answer = answer_type(CONFIG.spec)  # per record: a value, or a label and class probabilities
 Answers = Annotated[list[Answer], ContentType("application/json")]  # type: ignore[valid-type]
@@ -68,7 +76,7 @@ Columns = Annotated[
     Field(
         description="Each field of a /predict record, as a list with one value per record "
         f"(1 to {SETTINGS.max_records} records; null for a gap).",
-        json_schema_extra={"example": {k: [v] for k, v in EXAMPLE.items()}} if EXAMPLE else None,
+        json_schema_extra=as_columns(example),
     ),
 ]
 ColumnAnswer = Annotated[column_answer_type(CONFIG.spec), ContentType("application/json")]  # type: ignore[valid-type]

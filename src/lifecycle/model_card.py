@@ -9,12 +9,16 @@ lifecycle.registry writes it (MLflow renders descriptions as Markdown).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from lifecycle.tasks import rank_key
 
 DECISIONS = "### Decisions"  # the card's last section: one line per decision, oldest first
+# MLflow keeps a version's description in a String(5000) column, which PostgreSQL enforces
+MAX_CHARS = 5000
+EARLIER = re.compile(r"^- \((\d+) earlier decisions: ")
 WEAKEST = 5  # slices listed: the worst value of each sliced feature, worst first
 
 
@@ -34,13 +38,14 @@ class CardFacts:
 
 
 def version_card(facts: CardFacts, decision: dict[str, Any]) -> str:
-    """A version's description: data, metrics, weakest slices, lineage, then its decisions."""
+    """A version's description: data, metrics, weakest slices, lineage, and an empty list of
+    decisions (lifecycle.registry adds each one once it is applied: `with_decision`)."""
     head = (
         f"**{facts.dataset}**: {facts.task} of `{facts.target}`, candidate "
         f"`{facts.candidate}` (MLflow run `{facts.run_id}`)."
     )
     parts = [head, _data(facts, decision), _metrics(facts, decision), _weakest(facts)]
-    parts += [_lineage(facts), f"{DECISIONS}\n{decision_line(decision)}"]
+    parts += [_lineage(facts), DECISIONS]
     return "\n\n".join(parts) + "\n"
 
 
@@ -53,13 +58,22 @@ def decision_line(decision: dict[str, Any]) -> str:
 
 
 def with_decision(card: str | None, decision: dict[str, Any]) -> str:
-    """The card with one more decision line (a version without a card gets the line alone)."""
+    """The card with one more decision line, within MLflow's MAX_CHARS: the oldest lines give
+    way to a count of them (a version without a card gets the list alone)."""
     line = decision_line(decision)
-    if not card:
-        return f"{DECISIONS}\n{line}\n"
-    if line in card:  # a decision applied again (reconcile): written once
-        return card
-    return card.rstrip("\n") + f"\n{line}\n"
+    head, _, listed = (card or "").partition(DECISIONS)
+    lines = [entry for entry in listed.split("\n") if entry.startswith("- ")]
+    if line in lines:  # the same decision applied again (reconcile): written once
+        return card or ""
+    earlier = EARLIER.match(lines[0]) if lines else None
+    dropped, lines = (int(earlier[1]), lines[1:]) if earlier else (0, lines)
+    lines.append(line)
+    while True:
+        shown = [f"- ({dropped} earlier decisions: the promotion log has them)"] if dropped else []
+        text = f"{head}{DECISIONS}\n" + "\n".join(shown + lines) + "\n"
+        if len(text) <= MAX_CHARS or len(lines) == 1:
+            return text[:MAX_CHARS]  # one line alone longer than the limit is cut
+        lines, dropped = lines[1:], dropped + 1
 
 
 def model_description(dataset: str, task: str, target: str, gate_metric: str) -> str:

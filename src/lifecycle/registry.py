@@ -5,7 +5,8 @@ challenger shows is lifecycle.rollout's. This module applies decisions, in one o
 
 1. the decision is appended to the promotion log (the record of intent),
 2. the version is tagged with it,
-3. the alias moves: the commit point, one write.
+3. the alias moves: the commit point, one write,
+4. a line for it is added to the version's model card (lifecycle.model_card; best effort).
 
 A process killed anywhere leaves the aliases as they were before the decision or as it says;
 never a half. `reconcile` rolls an interrupted decision forward from the log's last line, so
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 
     from lifecycle.store import Location
 
+logger = logging.getLogger(__name__)
 CHAMPION, CHALLENGER = "champion", "challenger"
 PREVIOUS = "previous_champion"  # version tag: who was champion before this one
 WAITING = "shadow"  # gate.action of a challenger that passed offline and waits for live rows
@@ -144,15 +147,27 @@ def _logged_rows(log: str, name: str) -> list[str]:
 
 
 def record(client: MlflowClient, decision: Decision, log: Location) -> None:
-    """Apply a decision: log it, tag the version and add it to its card, then move the alias."""
+    """Apply a decision: log it, tag the version, move the alias, then note it on the card."""
     append_log(log, decision)
     for key, text in decision_tags(decision).items():
         client.set_model_version_tag(decision.model_name, decision.version, key, text)
-    card = client.get_model_version(decision.model_name, decision.version).description
-    update = with_decision(card, decision.as_dict())
-    if update != card:
-        client.update_model_version(decision.model_name, decision.version, description=update)
     apply_aliases(client, decision.as_dict())
+    note_on_card(client, decision.as_dict())
+
+
+def note_on_card(client: MlflowClient, entry: dict[str, Any]) -> None:
+    """Add a decision's line to its version's model card. The card is for people and comes
+    after the commit point: a failure is logged, never raised (the log and tags have it)."""
+    from mlflow.exceptions import MlflowException
+
+    name, version = entry["model_name"], str(entry["version"])
+    try:
+        card = client.get_model_version(name, version).description
+        update = with_decision(card, entry)
+        if update != card:
+            client.update_model_version(name, version, description=update)
+    except MlflowException as err:
+        logger.warning("the model card of %s v%s was not updated: %s", name, version, err)
 
 
 def apply_aliases(client: MlflowClient, entry: dict[str, Any]) -> None:
@@ -236,6 +251,7 @@ def _roll_forward(client: MlflowClient, entry: dict[str, Any]) -> str | None:
     for key, text in decision_tags(decision).items():
         client.set_model_version_tag(name, version, key, text)
     apply_aliases(client, entry)
+    note_on_card(client, decision.as_dict())
     return f"finished the logged {action} of v{version}"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from mlflow import MlflowClient
 
 from lifecycle.params import load_params
 from lifecycle.project_copy import commit_all, fresh_copy
@@ -146,9 +147,11 @@ def test_the_story_is_where_the_readme_says(replayed: tuple[Path, dict[str, Any]
     ui = sh(repo, "make", "-s", "--no-print-directory", "-n", "ui", "STATE=replay").stdout
     assert "sqlite:///state/replay/drift/state/mlflow.db" in ui
     state = repo / "state/replay/drift/state"
-    settings = Settings(LIFECYCLE_STATE_DIR=state, mlflow_tracking_uri=None)  # not the env's
+    # A client of its own: configure() would set the process's tracking URI (and export it as
+    # MLFLOW_TRACKING_URI to every later test's subprocesses)
+    client = MlflowClient(tracking_uri=f"sqlite:///{state / 'mlflow.db'}")
     name = load_params(repo / "params.yaml").registry.model_name
-    versions = configure(settings).search_model_versions(f"name='{name}'")
+    versions = client.search_model_versions(f"name='{name}'")
     assert len(versions) >= 2 and all(v.description for v in versions)  # with model cards
 
 

@@ -6,8 +6,9 @@ import pytest
 from pydantic import BaseModel
 
 from lifecycle.dataset import DatasetSpec, load_spec
-from lifecycle.serving.openapi_docs import example_record, service_description
+from lifecycle.serving.openapi_docs import example_record, package_version, service_description
 from lifecycle.serving.schemas import record_model
+from lifecycle.serving.vocabulary import Learnt, Vocabulary, refused_columns
 from tests.helpers.params import ROOT
 from tests.helpers.tables import table_spec
 
@@ -46,3 +47,29 @@ def test_the_description_names_the_table_and_every_route() -> None:
     for route in ("/predict`", "/predict_columns`", "/model`", "/admin/reload`", "/metrics`"):
         assert route in text
     assert "up to 500" in text and table_spec().target in text
+
+
+def test_a_refused_column_gets_a_category_the_served_model_knows() -> None:
+    spec = table_spec()  # `shop` refuses categories the served model never saw
+    assert refused_columns(spec) == ["shop"]
+    vocabulary = Vocabulary()
+    record = record_model(spec, vocabulary)
+    vocabulary.follow(lambda: Learnt("3", {"shop": frozenset({"taqueria", "bistro"})}))
+    assert example_record(record) is None  # an invented category is refused: no example
+    example = example_record(record, vocabulary.examples())
+    assert example is not None and example["shop"] == "bistro"
+    record.model_validate(example)
+
+
+def test_the_version_is_the_packages_or_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib.metadata import PackageNotFoundError
+
+    from lifecycle.serving import openapi_docs
+
+    assert package_version() not in ("", "unknown")
+
+    def missing(name: str) -> str:
+        raise PackageNotFoundError(name)
+
+    monkeypatch.setattr(openapi_docs, "version", missing)  # a Bento: no installed metadata
+    assert package_version() == "unknown"

@@ -9,7 +9,8 @@ model of the served table, so a fork's page shows a valid record of its own tabl
 from __future__ import annotations
 
 import datetime as dt
-from importlib.metadata import version
+from collections.abc import Callable, Mapping
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import attrs
@@ -36,8 +37,17 @@ class DocumentedService(bentoml.Service):
         """BentoML's OpenAPI document with the project's title and package version."""
         spec = super().openapi_spec
         # BentoML names itself as the contact; this service's contact is its own repository
-        info = attrs.evolve(spec.info, title=TITLE, version=version("lifecycle"), contact=None)
+        info = attrs.evolve(spec.info, title=TITLE, version=package_version(), contact=None)
         return attrs.evolve(spec, info=info)
+
+
+def package_version() -> str:
+    """This package's version; "unknown" where it runs without its metadata (a Bento imports
+    it from its source folder, not an installed distribution)."""
+    try:
+        return version("lifecycle")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def service_description(spec: DatasetSpec, max_records: int) -> str:
@@ -62,13 +72,16 @@ answered 400 with every field at fault and its problem; the service goes on serv
 """
 
 
-def example_record(record: type[BaseModel]) -> dict[str, Any] | None:
-    """A record the request model accepts, built from its JSON schema; None if none is found."""
+def example_record(
+    record: type[BaseModel], known: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
+    """A record the request model accepts, built from its JSON schema; None if none is found.
+    `known`: values to use for some fields (e.g. a category the served model learnt)."""
     schema = record.model_json_schema()
     defs, props = schema.get("$defs", {}), schema.get("properties", {})
     parts = [n for n, prop in props.items() if n != "event_time" and _is_time(prop)]
     for zone in ("Z", ""):  # a zoned timestamp first; a naive one if the table refuses zones
-        full = {name: _value(prop, defs, zone) for name, prop in props.items()}
+        full = {name: _value(prop, defs, zone) for name, prop in props.items()} | dict(known or {})
         full = {name: value for name, value in full.items() if value is not None}
         # Time may be given whole or in parts (e.g. event_time, or dteday + hr): try each way.
         for drop in ([], ["event_time"], parts):
@@ -79,6 +92,27 @@ def example_record(record: type[BaseModel]) -> dict[str, Any] | None:
                 continue
             return candidate
     return None
+
+
+def as_records(example: Callable[[], dict[str, Any] | None]) -> Callable[[dict[str, Any]], None]:
+    """The `records` field's JSON-schema hook: its example, computed whenever the OpenAPI
+    document is (so it uses the categories of the model served then)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        if (record := example()) is not None:
+            schema["example"] = [record]  # OpenAPI 3.0's `example` (BentoML refuses `examples`)
+
+    return extra
+
+
+def as_columns(example: Callable[[], dict[str, Any] | None]) -> Callable[[dict[str, Any]], None]:
+    """The `columns` field's hook: the same example record, one list per field."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        if (record := example()) is not None:
+            schema["example"] = {name: [value] for name, value in record.items()}
+
+    return extra
 
 
 def _is_time(prop: dict[str, Any]) -> bool:

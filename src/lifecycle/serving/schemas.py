@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any, ClassVar, Literal, NamedTuple
 
 from pydantic import (
@@ -156,18 +157,19 @@ def _stamp(records: list[RecordBase]) -> list[RecordBase]:
 
 
 def records_type(
-    record: type[RecordBase], max_records: int, example: dict[str, Any] | None = None
+    record: type[RecordBase],
+    max_records: int,
+    schema_extra: Callable[[dict[str, Any]], None] | None = None,
 ) -> Any:
     """The request body's `records` field: 1..max_records records, stamped as one request.
-    `example`: one valid record, shown in the OpenAPI document."""
+    `schema_extra`: a hook that adds to its JSON schema (the OpenAPI document's example)."""
     return Annotated[
         list[record],  # type: ignore[valid-type]
         Field(
             min_length=1,
             max_length=max_records,
             description=f"One record, or up to {max_records} in one request.",
-            # OpenAPI 3.0's singular `example` (BentoML's schema model refuses `examples`)
-            json_schema_extra={"example": [example]} if example else None,
+            json_schema_extra=schema_extra,
         ),
         AfterValidator(_stamp),
     ]

@@ -83,6 +83,13 @@ class Vocabulary:
         """Check each request against what `served()` returns then (the current champion's)."""
         self._served = served
 
+    def examples(self) -> dict[str, str]:
+        """A category of each refused column that the served model knows (none served: {})."""
+        learnt = self._served()
+        return (
+            {name: min(values) for name, values in learnt.known.items() if values} if learnt else {}
+        )
+
     def checker(self, column: str) -> Callable[[str], str]:
         """The AfterValidator of one refused column: a known category passes, any other is
         refused naming (some of) the known ones."""

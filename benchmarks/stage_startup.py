@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 
 from benchmarks.pipeline_repro import wall_seconds
-from lifecycle.entry import run
+from lifecycle.entry import StageFailed, run
 from lifecycle.files import write_json
 from lifecycle.project_copy import commit_all, fresh_copy
 
@@ -87,7 +87,10 @@ def to_work_seconds(repo: Path, command: list[str]) -> float:
         mark = Path(tmp) / "mark"
         start = time.time()  # wall clock on both sides: the mark is the child's time.time()
         cmd = [sys.executable, "-m", "benchmarks.first_work", str(mark), *command[1:]]
-        subprocess.run(cmd, cwd=repo, capture_output=True, text=True, check=True)
+        done = subprocess.run(cmd, cwd=repo, capture_output=True, text=True)
+        if done.returncode != 0 or not mark.is_file():
+            why = "failed" if done.returncode else "never read an input (read_frame/read_source)"
+            raise StageFailed(f"{' '.join(command)} {why}:\n{done.stdout}\n{done.stderr}")
         return float(mark.read_text()) - start
 
 

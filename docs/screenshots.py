@@ -6,9 +6,9 @@
 Starts the service, the MLflow UI and the Evidently UI on free ports of 127.0.0.1 (each reading
 `--state`), builds the tutorial, then captures five pages: the service's Swagger page, the
 registered model's page in the MLflow UI, the Evidently project, the newest monitoring report
-and the tutorial's front page. Each must render its expected text with every other host
-unreachable (lifecycle.browser). Writes <out>/<page>.png and <out>/screenshots.json; exit 1 if
-a page did not render.
+under reports/ and the tutorial's front page. Each must render its expected text with every
+other host unreachable (lifecycle.browser). Writes <out>/<page>.png and <out>/screenshots.json;
+exit 1 if a page did not render.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from lifecycle.browser import Capture, Page, capture
+from lifecycle.browser import Capture, Page, browser, capture
 from lifecycle.entry import StageFailed, run
 from lifecycle.params import load_params
 from lifecycle.serving import process
@@ -67,17 +67,19 @@ def pages(url: dict[str, str], model: str, project: str, report: Path) -> list[P
     """The five pages and what each must show."""
     site = (ROOT / "site/index.html").as_uri()
     return [
-        Page("swagger", url["service"] + "/", ("lifecycle: the champion service", "/predict")),
-        Page("mlflow-model", f"{url['mlflow']}/#/models/{model}", (model, "champion")),
+        # each text is one the page's scripts render: absent if the page did not render
+        Page("swagger", url["service"] + "/", ("Predicts", "/predict_columns", "Service APIs")),
+        Page("mlflow-model", f"{url['mlflow']}/#/models/{model}", (model, "Versions")),
         Page("evidently-project", f"{url['evidently']}/projects/{project}", ("Share of drifted",)),
-        Page("monitoring-report", report.as_uri(), ("Drift",), wait_ms=20_000),
+        Page("monitoring-report", report.as_uri(), ("Dataset Drift", "Drift Score"), 20_000),
         Page("docs", site, ("lifecycle", "Closing the loop")),
     ]
 
 
-def newest_report(reports: list[Path]) -> Path:
-    """The newest monitoring report.html under the given folders (StageFailed: none)."""
-    found = [page for folder in reports for page in folder.glob("*/report.html")]
+def newest_report(reports: Path) -> Path:
+    """The newest monitoring report.html anywhere under `reports` (StageFailed: none): the
+    replay's (of any policy) or `make monitor`'s, whichever ran last."""
+    found = list(reports.rglob("monitoring/*/report.html"))
     if not found:
         raise StageFailed("no monitoring report yet: run `make demo` (or `make monitor`)")
     return max(found, key=lambda page: page.stat().st_mtime)
@@ -101,8 +103,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     state, out = args.state.resolve(), args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
+    os.chdir(ROOT)  # the servers start here (`bentoml serve` imports serving.service)
     model = load_params(ROOT / "params.yaml").registry.model_name
-    report = newest_report([ROOT / "reports/replay/monitoring", ROOT / "reports/monitoring"])
+    browser()  # before starting anything: FileNotFoundError says how to get Chromium
+    report = newest_report(ROOT / "reports")
     print("  building the tutorial ...", flush=True)
     build = [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-f", "docs/mkdocs.yml"]
     quiet = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}  # as `make docs` runs it

@@ -38,10 +38,11 @@ def main(argv: list[str] | None = None) -> int:
         out = args.out if len(policies) == 1 else args.out / policy
         replay = ctx.params.replay.model_copy(update={"policy": policy})
         args.work.mkdir(parents=True, exist_ok=True)
-        (args.work / "last").write_text(f"{policy}\n")  # what `make ui STATE=replay` opens
         try:
             months = run_policy(Path.cwd(), replay, (args.work / policy).resolve(), out)
+            (args.work / "last").write_text(f"{policy}\n")  # what `make ui STATE=replay` opens
         except KeyboardInterrupt:
+            (args.work / "last").write_text(f"{policy}\n")  # its months so far are worth a look
             print(
                 f"\n[replay:{policy}] interrupted; server stopped, partial reports in {out}",
                 file=sys.stderr,

@@ -8,6 +8,7 @@ render its content fails the check instead of passing on a connected machine.
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -62,9 +63,12 @@ def browser() -> str:
 def _run(args: list[str], timeout: float) -> str:
     # --no-sandbox: Chromium refuses to run as root with its sandbox (CI, containers)
     base = [browser(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
-    done = subprocess.run(
-        [*base, OFFLINE, WINDOW, *args], capture_output=True, text=True, timeout=timeout
-    )
+    try:
+        done = subprocess.run(
+            [*base, OFFLINE, WINDOW, *args], capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        return ""  # nothing rendered in time: the page's checks fail, the others still run
     return done.stdout
 
 
@@ -75,6 +79,13 @@ def capture(page: Page, folder: Path, timeout: float = 120) -> Capture:
     png.unlink(missing_ok=True)
     budget = f"--virtual-time-budget={page.wait_ms}"
     _run([budget, f"--screenshot={png}", page.url], timeout)
-    dom = _run([budget, "--dump-dom", page.url], timeout)
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", dom))
+    text = visible_text(_run([budget, "--dump-dom", page.url], timeout))
     return Capture(page, png, [want for want in page.expect if want not in text])
+
+
+def visible_text(dom: str) -> str:
+    """The text of the rendered body: without the head, scripts and styles, whose text a page
+    carries whether or not it rendered."""
+    body = dom.split("<body", 1)[-1]
+    body = re.sub(r"<(script|style|noscript|template)\b.*?</\1>", " ", body, flags=re.S | re.I)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body)))

@@ -42,7 +42,16 @@ def test_a_claim_without_a_test_or_a_test_without_its_claim_is_caught() -> None:
 
 
 def test_the_score_follows_from_the_rows() -> None:
-    page = scored(TINY, {})  # the marker gone: D1 drops to manual
-    assert "| D1 | Schema | `tests/a.py::test_schema` | manual |" in page
-    assert "| Data | 2 of 3 | 0 | 2 | 1.0 |" in page
-    assert "**2 of 3 tests are covered; the ML Test Score is 1.0** (the minimum: data)." in page
+    page = scored(TINY, {"D1": ["tests/a.py::test_schema"], "D2": ["tests/b.py::test_x"]})
+    assert "| D2 | Useful | by hand | auto |" in page  # a marked test makes its item auto
+    assert "| Data | 2 of 3 | 2 | 0 | 2.0 |" in page
+    assert "**2 of 3 tests are covered; the ML Test Score is 2.0** (the minimum: data)." in page
+    unmarked = scored(TINY, {})  # a lost test is reported, never silently turned into manual
+    assert "| D1 | Schema | `tests/a.py::test_schema` | auto |" in unmarked
+
+
+def test_a_test_is_named_exactly_not_by_a_prefix() -> None:
+    longer = TINY.replace("test_schema`", "test_schema_more`")
+    assert problems(longer, {"D1": ["tests/a.py::test_schema"]}) == [
+        "D1: the row does not name tests/a.py::test_schema"
+    ]

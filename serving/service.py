@@ -152,13 +152,13 @@ class ChampionService:
         """The Swagger page, with no call out to the internet (BentoML's own loads a tracker)."""
         return HTMLResponse(SWAGGER_PAGE)
 
-    @extra.get("/model")
+    @extra.get("/model", tags=["Service APIs"])
     def model(self) -> ModelInfo:
         """The served model: name, version, run, git commit, data hashes, validation metrics,
         and what the answering worker does with the challenger (shadow, canary share)."""
         return self.runtime.model_info()
 
-    @extra.post("/admin/reload")
+    @extra.post("/admin/reload", tags=["Admin"])
     def reload(self, authorization: str | None = Header(default=None)) -> ReloadResult:
         """Check the registry now instead of at the next poll; answers once every worker
         process serves what the registry names (504 naming any that does not confirm)."""

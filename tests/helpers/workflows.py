@@ -26,6 +26,16 @@ TOKEN = re.compile(
     r"|(?P<op>==|!=|&&|\|\||!|\(|\)|,)|(?P<name>[A-Za-z_][\w.-]*))"
 )
 EXPR = re.compile(r"\$\{\{(.*?)\}\}", re.S)
+STEP_KEYS = {
+    "name",
+    "id",
+    "if",
+    "uses",
+    "with",
+    "run",
+    "env",
+}  # what this runner runs as GitHub does
+JOB_KEYS = {"runs-on", "timeout-minutes", "steps", "env", "permissions"}
 
 
 @dataclass
@@ -95,9 +105,30 @@ def _not(tokens: list[tuple[str | None, str]], job: Job) -> tuple[Any, list[Any]
     left, tokens = _primary(tokens, job)
     if tokens and tokens[0][1] in ("==", "!="):
         op, (right, tokens) = tokens[0][1], _primary(tokens[1:], job)
-        same = text(left).lower() == text(right).lower()  # GitHub compares strings ignoring case
+        same = equal(left, right)
         return (same if op == "==" else not same), tokens
     return left, tokens
+
+
+def equal(left: Any, right: Any) -> bool:
+    """GitHub's ==: strings ignoring case; values of different types compared as numbers
+    (null 0, true 1, false 0, a string its number or NaN, which equals nothing)."""
+    if isinstance(left, str) and isinstance(right, str):
+        return left.lower() == right.lower()
+    if type(left) is type(right):
+        return bool(left == right)
+    return _number(left) == _number(right)
+
+
+def _number(value: Any) -> float:
+    if value is None:
+        return 0.0
+    if isinstance(value, bool | int | float):
+        return float(value)
+    try:
+        return float(str(value).strip() or 0)
+    except ValueError:
+        return float("nan")
 
 
 def _primary(tokens: list[tuple[str | None, str]], job: Job) -> tuple[Any, list[Any]]:
@@ -131,6 +162,8 @@ def substitute(value: str, job: Job) -> str:
 
 def condition(step: dict[str, Any], job: Job) -> bool:
     """A step's `if:` (default `success()`)."""
+    if isinstance(step.get("if"), bool):  # YAML's `if: true`
+        return bool(step["if"]) and not job.failed
     raw = str(step.get("if", "success()"))
     inner = EXPR.fullmatch(raw.strip())
     expression = inner.group(1) if inner else raw
@@ -151,6 +184,8 @@ def run_job(
     event_name, event, ref, repository, ... and `inputs`/`vars` at the top level)."""
     spec = yaml.safe_load(workflow.read_text())
     job_spec = spec["jobs"][job_id]
+    if unknown := set(job_spec) - JOB_KEYS:  # e.g. a job-level if: or needs:
+        raise ValueError(f"job {job_id}: the runner does not handle {sorted(unknown)}")
     work = repo / ".github-run"
     work.mkdir(exist_ok=True)
     contexts = {
@@ -181,6 +216,8 @@ def _step(
     env: dict[str, str],
 ) -> Step:
     name = str(step.get("name") or step.get("uses") or f"step {number}")
+    if unknown := set(step) - STEP_KEYS:  # e.g. shell, working-directory: not run as written
+        raise ValueError(f"{name}: the runner does not handle {sorted(unknown)}")
     if not condition(step, job):
         return Step(name, "skipped", f"if: {step.get('if', 'success()')}")
     if name in skip:
@@ -210,14 +247,15 @@ def _run(
     full |= {f"GITHUB_{k.upper()}": text(v) for k, v in job.contexts["github"].items()
              if isinstance(v, str | int | bool)}  # fmt: skip
     done = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+        ["bash", "-e", str(script)],  # GitHub's default for `run:` without `shell:`
         cwd=repo, env=full, capture_output=True, text=True,
     )  # fmt: skip
     outputs = _pairs(files["GITHUB_OUTPUT"].read_text())
     if step.get("id"):
         job.contexts["steps"][step["id"]] = {"outputs": outputs}
     job.env |= _pairs(files["GITHUB_ENV"].read_text())
-    job.path = [line for line in files["GITHUB_PATH"].read_text().splitlines() if line] + job.path
+    added = [line for line in files["GITHUB_PATH"].read_text().splitlines() if line]
+    job.path = added[::-1] + job.path  # GitHub puts the last line written first
     outcome = "success" if done.returncode == 0 else "failure"
     return Step(name, outcome, f"exit {done.returncode}", done.stdout + done.stderr)
 
@@ -225,12 +263,19 @@ def _run(
 def _pairs(written: str) -> dict[str, str]:
     """`key=value` lines (and `key<<DELIMITER` blocks), as GITHUB_OUTPUT and GITHUB_ENV take."""
     found: dict[str, str] = {}
-    lines = iter(written.splitlines())
-    for line in lines:
+    lines = written.splitlines()
+    at = 0
+    while at < len(lines):
+        line, at = lines[at], at + 1
         if "<<" in line and "=" not in line.split("<<")[0]:
             key, end = line.split("<<", 1)
-            found[key] = "\n".join(iter(lambda: next(lines), end))
-        elif "=" in line:
+            if end not in lines[at:]:
+                raise ValueError(f"{key}<<{end}: no closing {end} (GitHub fails the step)")
+            stop = lines.index(end, at)
+            found[key], at = "\n".join(lines[at:stop]), stop + 1
+        elif "=" in line and line.split("=", 1)[0]:
             key, value = line.split("=", 1)
             found[key] = value
+        elif line.strip():
+            raise ValueError(f"{line!r}: neither key=value nor key<<DELIMITER (GitHub fails)")
     return found

@@ -35,9 +35,12 @@ def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(key, raising=False)
     # A runner's PATH: the machine's Python, not this environment (make adds .venv/bin itself;
     # a step calling `dvc` or `python` directly must put it on GITHUB_PATH first)
-    ours = {str(Path(sys.executable).parent), str(Path(sys.executable).parent.resolve())}
-    bare = [entry for entry in os.environ["PATH"].split(os.pathsep) if entry not in ours]
+    ours = os.path.realpath(Path(sys.executable).parent)
+    entries = os.environ["PATH"].split(os.pathsep)
+    bare = [e for e in entries if os.path.isabs(e) and os.path.realpath(e) != ours]
     monkeypatch.setenv("PATH", os.pathsep.join(bare))
+    # The clone's own code, as on a runner (the environment's editable install points here)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "repo/src"))
     repo = tmp_path / "repo"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(repo)], check=True)
     venv = Path(sys.executable).parent.parent
@@ -47,6 +50,12 @@ def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     older = stamp.stat().st_mtime - 60  # so make sees the environment as up to date
     for name in ("pyproject.toml", ".ci/constraints.txt"):
         os.utime(repo / name, (older, older))
+    # make must see the environment as installed: else set-up would pip-install into this
+    # suite's own environment (through the link) and point it at a clone about to be deleted
+    assert subprocess.run(["make", "-q", "setup"], cwd=repo).returncode == 0
+    # The base a pull request is compared with, even where the checkout has no branch (a
+    # pull request's merge commit is checked out detached, with no local branch)
+    subprocess.run(["git", "update-ref", "refs/remotes/origin/base", "HEAD"], cwd=repo, check=True)
     return repo
 
 
@@ -55,13 +64,6 @@ def ran(steps: list[Step]) -> dict[str, str]:
     failed = [f"{s.name}: {s.why}\n{s.output[-3000:]}" for s in steps if s.outcome == "failure"]
     assert not failed, "\n\n".join(failed)
     return {s.name: s.outcome for s in steps}
-
-
-def branch() -> str:
-    """The branch this repository is on (the pull request's base in the clone)."""
-    done = subprocess.run(["git", "rev-parse", "--abbrev-ref", "HEAD"], cwd=ROOT, text=True,
-                          capture_output=True, check=True)  # fmt: skip
-    return done.stdout.strip()
 
 
 def test_ci_installs_lints_and_builds_the_tutorial(clone: Path) -> None:
@@ -77,7 +79,7 @@ def test_pipeline_compares_a_pull_request_with_its_base(clone: Path) -> None:
     head = {"head": {"repo": {"full_name": REPOSITORY}}}
     event = GITHUB | {
         "event_name": "pull_request",
-        "base_ref": branch(),
+        "base_ref": "base",
         "event": {"pull_request": head},
     }
     steps = run_job(WORKFLOWS / "pipeline.yml", "repro", clone, event)

@@ -52,7 +52,7 @@ def version_card(facts: CardFacts, decision: dict[str, Any]) -> str:
 def decision_line(decision: dict[str, Any]) -> str:
     """One decision as a line of the card (a promotion-log entry: registry.Decision.as_dict())."""
     line = f"- {decision['time']} ({decision['stage']}): **{decision['action']}**, "
-    line += decision["reason"]
+    line += " ".join(str(decision["reason"]).splitlines())  # one line, whatever the reason
     evidence = decision.get("evidence") or {}
     return line + (f". Evidence: {evidence['verdict']}" if evidence.get("verdict") else "")
 
@@ -62,6 +62,7 @@ def with_decision(card: str | None, decision: dict[str, Any]) -> str:
     way to a count of them (a version without a card gets the list alone)."""
     line = decision_line(decision)
     head, _, listed = (card or "").partition(DECISIONS)
+    head = head.rstrip("\n") + "\n\n" if head.strip() else ""  # an older card: its own text kept
     lines = [entry for entry in listed.split("\n") if entry.startswith("- ")]
     if line in lines:  # the same decision applied again (reconcile): written once
         return card or ""

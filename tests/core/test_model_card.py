@@ -88,3 +88,10 @@ def test_a_card_stays_within_mlflows_limit_dropping_its_oldest_decisions() -> No
     assert "2026-12-28" in lines[-1]  # the newest always listed
     again = with_decision(card, decision("promote", "live", time="2026-12-30"))
     assert len(again) <= MAX_CHARS and "2026-12-30" in again.splitlines()[-1]
+
+
+def test_a_card_written_by_hand_keeps_its_text_and_a_reason_stays_one_line() -> None:
+    card = with_decision("Trained by hand.", decision(reason="first line\nsecond line"))
+    assert card.startswith("Trained by hand.\n\n### Decisions\n")
+    assert card.splitlines()[-1].endswith("first line second line")
+    assert with_decision(card, decision(reason="first line\nsecond line")) == card  # once

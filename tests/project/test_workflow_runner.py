@@ -2,7 +2,8 @@
 
 import pytest
 
-from tests.helpers.workflows import Job, Step, _pairs, condition, evaluate, substitute
+from tests.helpers.workflow_expressions import Job, Step, condition, evaluate, substitute
+from tests.helpers.workflows import _pairs
 
 
 def job(**contexts: object) -> Job:

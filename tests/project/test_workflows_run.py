@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.params import ROOT
-from tests.helpers.workflows import Step, run_job
+from tests.helpers.workflow_expressions import Step
+from tests.helpers.workflows import run_job
 
 pytestmark = pytest.mark.slow
 WORKFLOWS = ROOT / ".github/workflows"

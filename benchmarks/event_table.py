@@ -77,7 +77,7 @@ def measure(root: Path, args: argparse.Namespace) -> dict[str, Any]:
     bike, bike_about = bike_cold(args.pipeline)
     machine = {"cpus": os.cpu_count(), "load_average_1m": [load_start, os.getloadavg()[0]]}
     what = {
-        "validate": "python pipelines/validate.py on every row of the table (imports, Parquet "
+        "validate": "python3 pipelines/validate.py on every row of the table (imports, Parquet "
         "read and write included); validate_call: the library validate() alone, in process",
         "decision": "python monitoring/monitor.py on the month after data.as_of, warm (best "
         "of --repeats); decision_first: the first run, which builds the reference cache",

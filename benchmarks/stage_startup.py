@@ -81,8 +81,8 @@ def stage_command(repo: Path, stage: str) -> list[str]:
 
 def to_work_seconds(repo: Path, command: list[str]) -> float:
     """Seconds from spawning a stage's command to its first read of an input (its own work)."""
-    if command[0] != "python":
-        raise ValueError(f"a stage command starts with `python`, not {command[0]!r}")
+    if command[0] != "python3":
+        raise ValueError(f"a stage command starts with `python3`, not {command[0]!r}")
     with tempfile.TemporaryDirectory() as tmp:
         mark = Path(tmp) / "mark"
         start = time.time()  # wall clock on both sides: the mark is the child's time.time()

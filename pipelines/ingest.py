@@ -3,7 +3,12 @@
 import argparse
 import sys
 
-from lifecycle.entry import context, run
+try:
+    from lifecycle.entry import context, run
+except ModuleNotFoundError as missing:  # not the project's Python (see _venv.py)
+    from _venv import rerun_with_venv
+
+    rerun_with_venv(missing)
 from lifecycle.files import write_frame
 from lifecycle.source import read_source
 from lifecycle.stages.ingest import arrived

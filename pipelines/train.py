@@ -4,7 +4,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from lifecycle.entry import context, run
+try:
+    from lifecycle.entry import context, run
+except ModuleNotFoundError as missing:  # not the project's Python (see _venv.py)
+    from _venv import rerun_with_venv
+
+    rerun_with_venv(missing)
 from lifecycle.files import read_frame, write_json
 from lifecycle.stages.train import train_and_log
 from lifecycle.tracking import configure, lineage

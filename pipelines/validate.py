@@ -7,7 +7,12 @@ so DVC stops here: nothing downstream runs and the registry's champion is untouc
 import argparse
 import sys
 
-from lifecycle.entry import StageFailed, context, run
+try:
+    from lifecycle.entry import StageFailed, context, run
+except ModuleNotFoundError as missing:  # not the project's Python (see _venv.py)
+    from _venv import rerun_with_venv
+
+    rerun_with_venv(missing)
 from lifecycle.files import read_frame, write_frame, write_json
 from lifecycle.stages.validate import validate
 

@@ -43,7 +43,7 @@ def test_fixed_cost_ratios_and_the_worst_stage() -> None:
 
 def test_a_stage_command_is_filled_in_as_dvc_fills_it() -> None:
     command = stage_command(ROOT, "train")
-    assert command[:2] == ["python", "pipelines/train.py"]
+    assert command[:2] == ["python3", "pipelines/train.py"]
     assert "--train" in command and command[command.index("--train") + 1].endswith(".parquet")
     assert not any("${" in part for part in command)
 
@@ -59,7 +59,7 @@ def test_to_work_is_marked_at_the_first_read_of_an_input(tmp_path: Path) -> None
     )
     before, after = tmp_path / "before", tmp_path / "after"
     start = time.time()
-    seconds = to_work_seconds(ROOT, ["python", str(script), str(frame), str(before), str(after)])
+    seconds = to_work_seconds(ROOT, ["python3", str(script), str(frame), str(before), str(after)])
     marked = start + seconds  # to_work_seconds starts its clock just after `start`
     assert float(before.read_text()) + 0.3 <= marked + 0.05
     assert marked <= float(after.read_text()) - 0.3

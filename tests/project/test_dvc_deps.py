@@ -27,9 +27,9 @@ def stages(text: str | None = None) -> dict[str, Any]:
 
 
 def script_of(stage: dict[str, Any]) -> str:
-    """The Python script a stage's command runs (`python pipelines/x.py ...`)."""
+    """The Python script a stage's command runs (`python3 pipelines/x.py ...`)."""
     words = stage["cmd"].split()
-    assert words[0] == "python", f"not a python command: {stage['cmd']}"
+    assert words[0] == "python3", f"not a python3 command: {stage['cmd']}"
     return str(words[1])
 
 

@@ -20,7 +20,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # BentoML's model and Bento stores live in the project (BentoML's default is ~/bentoml).
 export BENTOML_HOME ?= $(CURDIR)/state/bentoml
 
-.PHONY: help screenshots setup stack-deps stack stack-serve stack-stop stack-status demo test test-fast repro summary push pull ui rollback replay lint fmt typecheck docs docs-serve clean monitor monitor-ui feedback simulate serve bento bench bench-deps
+.PHONY: help lab screenshots setup stack-deps stack stack-serve stack-stop stack-status demo test test-fast repro summary push pull ui rollback replay lint fmt typecheck docs docs-serve clean monitor monitor-ui feedback simulate serve bento bench bench-deps
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -105,6 +105,9 @@ traffic: setup ## Send START..END of the source table to the service on PORT, on
 
 simulate: setup ## Log the champion's predictions for START..END of the source table, without the server
 	python monitoring/simulate.py --start $(START) --end $(END)
+
+lab: setup ## Run a break-it lab's check (LAB=worse-model; STEP=break|fix, or cycle: every step, edits the workspace)
+	python docs/labs.py $(or $(STEP),check) $(or $(LAB),$(error LAB= names a page of docs/tutorial/labs/, e.g. LAB=worse-model))
 
 lint: setup ## Ruff lint and format check, mypy, then actionlint on .github/workflows
 	ruff check . && ruff format --check . && mypy && actionlint

@@ -58,3 +58,17 @@ def registered_champion(repo: Path, model_name: str) -> dict[str, Any]:
     is none), the version's `tags` and its run's `metrics`."""
     done = sh(repo, "python", "-c", CHAMPION_QUERY.format(model=model_name))
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def use_suite_venv(repo: Path) -> None:
+    """Give a copy of the project this suite's environment as its `.venv`, already installed."""
+    venv = Path(sys.executable).parent.parent
+    stamp = venv / ".installed"
+    assert stamp.is_file(), f"{venv} was not made by `make setup` (no {stamp.name})"
+    (repo / ".venv").symlink_to(venv)
+    older = stamp.stat().st_mtime - 60  # so make sees the environment as up to date
+    for name in ("pyproject.toml", ".ci/constraints.txt"):
+        os.utime(repo / name, (older, older))
+    # make must see the environment as installed: else set-up would pip-install into this
+    # suite's own environment (through the link) and point it at a copy about to be deleted
+    assert subprocess.run(["make", "-q", "setup"], cwd=repo).returncode == 0

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers.clone import use_suite_venv
 from tests.helpers.params import ROOT
 from tests.helpers.workflow_expressions import Step
 from tests.helpers.workflows import run_job
@@ -44,16 +45,7 @@ def clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("PYTHONPATH", str(tmp_path / "repo/src"))
     repo = tmp_path / "repo"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(repo)], check=True)
-    venv = Path(sys.executable).parent.parent
-    stamp = venv / ".installed"
-    assert stamp.is_file(), f"{venv} was not made by `make setup` (no {stamp.name})"
-    (repo / ".venv").symlink_to(venv)
-    older = stamp.stat().st_mtime - 60  # so make sees the environment as up to date
-    for name in ("pyproject.toml", ".ci/constraints.txt"):
-        os.utime(repo / name, (older, older))
-    # make must see the environment as installed: else set-up would pip-install into this
-    # suite's own environment (through the link) and point it at a clone about to be deleted
-    assert subprocess.run(["make", "-q", "setup"], cwd=repo).returncode == 0
+    use_suite_venv(repo)
     # The base a pull request is compared with, even where the checkout has no branch (a
     # pull request's merge commit is checked out detached, with no local branch)
     subprocess.run(["git", "update-ref", "refs/remotes/origin/base", "HEAD"], cwd=repo, check=True)

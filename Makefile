@@ -20,7 +20,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # BentoML's model and Bento stores live in the project (BentoML's default is ~/bentoml).
 export BENTOML_HOME ?= $(CURDIR)/state/bentoml
 
-.PHONY: help lab screenshots setup stack-deps stack stack-serve stack-stop stack-status demo test test-fast repro summary push pull ui rollback replay lint fmt typecheck docs docs-serve clean monitor monitor-ui feedback simulate serve bento bench bench-deps
+.PHONY: help lab screenshots setup stack-deps stack stack-serve stack-stop stack-status demo test test-fast repro summary push pull ui rollback replay lint fmt typecheck docs docs-serve docs-outputs clean monitor monitor-ui feedback simulate serve bento bench bench-deps
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -123,6 +123,9 @@ docs: setup ## Build the tutorial into site/ (offline, strict: any warning fails
 
 docs-serve: setup ## Serve the tutorial on http://127.0.0.1:8000 with live reload
 	NO_MKDOCS_2_WARNING=1 mkdocs serve -f docs/mkdocs.yml -a 127.0.0.1:8000
+
+docs-outputs: setup ## Rewrite the command outputs pasted in the docs with what each command prints now
+	python docs/outputs.py
 
 clean: ## Remove runtime state and reports (keeps .venv, the DVC cache and the DVC remote)
 	find state -mindepth 1 -maxdepth 1 ! -name dvc-remote -exec rm -rf {} + 2>/dev/null; rm -rf reports data/interim data/processed

@@ -13,8 +13,8 @@ Every line of the block must be a line of the file, in the same order (lines may
 between them; a line that is only `...` marks such a gap). In a `diff` block the lines removed
 and the context lines are the file's: the `+` lines show an edit the reader will make.
 
-A pasted command output is marked `<!-- output: COMMAND -->`: the block is `$ COMMAND` and then
-exactly what the command prints, which a test gets by running it (`outputs`).
+Pasted command outputs (`<!-- output: COMMAND -->`) are docs/outputs.py's: it finds, runs and
+rewrites them.
 """
 
 from __future__ import annotations
@@ -25,9 +25,6 @@ from pathlib import Path
 
 MARK = re.compile(
     r"^<!-- excerpt: (?P<path>\S+) -->\n```(?P<lang>[\w-]*)\n(?P<body>.*?)^```$", re.S | re.M
-)
-OUTPUT = re.compile(
-    r"^<!-- output: (?P<command>[^\n]+?) -->\n```[\w-]*\n(?P<body>.*?)^```$", re.S | re.M
 )
 GAP = "..."
 
@@ -74,24 +71,3 @@ def first_mismatch(quoted: list[str], source: str) -> str | None:
         except ValueError:
             return want
     return None
-
-
-@dataclass(frozen=True)
-class Output:
-    """One pasted command output: which doc, where, the command, and the lines it shows."""
-
-    doc: Path
-    line: int
-    command: str
-    lines: list[str]  # without the `$ COMMAND` line
-
-
-def outputs(doc: Path) -> list[Output]:
-    """Every marked command output of one Markdown file."""
-    text = doc.read_text()
-    found = []
-    for m in OUTPUT.finditer(text):
-        lines = m["body"].rstrip("\n").split("\n")
-        shown = [line.rstrip() for line in lines if line != f"$ {m['command']}"]
-        found.append(Output(doc, text.count("\n", 0, m.start()) + 1, m["command"], shown))
-    return found

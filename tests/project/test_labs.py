@@ -10,33 +10,22 @@ state/ keeps every version, as it does for a reader.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from lifecycle.project_copy import commit_all, fresh_copy
 from tests.helpers.clone import use_suite_venv
+from tests.helpers.docs_scripts import docs_script
 from tests.helpers.params import ROOT
 
 pytestmark = pytest.mark.slow
 # The suite's own settings, which a reader's terminal does not have
 INHERITED = ("MLFLOW_TRACKING_URI", "LIFECYCLE_STATE_DIR", "LIFECYCLE_DATABASE_URL", "MAKEFLAGS")
-
-
-def labs_module() -> ModuleType:
-    """docs/labs.py, loaded from its file (docs/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("labs", ROOT / "docs/labs.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["labs"] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 def reader_env(repo: Path) -> dict[str, str]:
@@ -72,7 +61,7 @@ def put_back(repo: Path, base: str) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
-@pytest.mark.parametrize("lab", labs_module().lab_names())
+@pytest.mark.parametrize("lab", docs_script("labs").lab_names())
 def test_a_lab_fails_before_its_fix_and_passes_after(workspace: Path, lab: str) -> None:
     base = sh(workspace, "git rev-parse HEAD").stdout.strip()
     try:

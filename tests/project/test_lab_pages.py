@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.project.test_labs import labs_module
+from tests.helpers.docs_scripts import docs_script
 
-labs = labs_module()
+labs = docs_script("labs")
 
 
 @pytest.mark.parametrize("lab", labs.lab_names())
@@ -20,6 +20,13 @@ def test_every_lab_has_a_break_a_check_and_a_fix(lab: str) -> None:
 def test_every_lab_page_is_in_the_index() -> None:
     pages = {p.stem for p in labs.LABS.glob("*.md")} - {"index"}
     assert pages == set(labs.lab_names())
+
+
+def test_the_readme_counts_the_labs() -> None:
+    words = ["Seven", "Eight", "Nine", "Ten", "Eleven", "Twelve"]
+    count = len(labs.lab_names())
+    readme = (labs.LABS.parents[2] / "README.md").read_text()
+    assert f"{words[count - 7]} break-it labs" in readme, f"README: say {count} break-it labs"
 
 
 def test_blocks_in_an_admonition_are_dedented_and_expectations_read(tmp_path: Path) -> None:

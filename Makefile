@@ -20,7 +20,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 # BentoML's model and Bento stores live in the project (BentoML's default is ~/bentoml).
 export BENTOML_HOME ?= $(CURDIR)/state/bentoml
 
-.PHONY: help lab screenshots setup stack-deps stack stack-serve stack-stop stack-status demo test test-fast repro summary push pull ui rollback replay lint fmt typecheck docs docs-serve docs-outputs clean monitor monitor-ui feedback simulate serve bento bench bench-deps
+.PHONY: help lab screenshots setup stack-deps stack stack-serve stack-stop stack-status demo test test-fast repro summary push pull ui rollback replay lint fmt typecheck docs docs-serve docs-outputs clean monitor monitor-ui calibrate feedback simulate serve bento bench bench-deps
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -96,6 +96,9 @@ screenshots: setup ## Look at the Swagger page, MLflow UI, Evidently UI, a monit
 
 monitor-ui: setup ## Start the Evidently UI on http://127.0.0.1:8080 (every monitored window; STATE=replay: the last replay's)
 	evidently ui --workspace $(STATE_DIR)/evidently --host 127.0.0.1 --port 8080
+
+calibrate: setup ## Replay the drift rule on every labelled monitored window: false alarms per threshold (WINDOWS=reports/replay/monitoring, after make demo)
+	python monitoring/calibrate.py $(if $(WINDOWS),--windows $(WINDOWS))
 
 feedback: setup ## Deliver ground truth for START..END from the source table (labels arrive late)
 	python monitoring/feedback.py --start $(START) --end $(END)

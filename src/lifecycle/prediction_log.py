@@ -177,8 +177,9 @@ class PredictionLog:
             if not self._writer.flush():  # closing, and the database still unreachable
                 self._writer.spill(self._queued())
                 return
-            if closing:  # readers would expand them anyway; a copy of the file then needs not
-                self._expand(lambda: time.monotonic() > self._deadline)
+            if closing:  # readers would expand them; now the file alone (a copy) holds them all
+                if self._packed:
+                    self._expand(lambda: time.monotonic() > self._deadline)
                 return
             if batch:
                 idle_since = time.monotonic()
@@ -191,7 +192,7 @@ class PredictionLog:
         is only logged: the rows are safe in their packed form, and every reader expands them."""
         try:
             unpack(self.location, stop)
-        except sa.exc.SQLAlchemyError as err:
+        except Exception as err:  # this thread never dies: it writes the log
             log.warning("prediction log %s: packed rows left for the readers to expand: %s",
                         self._writer.where, reason(err))  # fmt: skip
         self._packed = stop()  # stopped early: some may be left

@@ -177,14 +177,14 @@ class PredictionLog:
             if not self._writer.flush():  # closing, and the database still unreachable
                 self._writer.spill(self._queued())
                 return
+            if batch:
+                idle_since = time.monotonic()
+                self._packed = self._packed or any(r.kind == PACKED_TABLE for r in batch)
             if closing:  # readers would expand them; now the file alone (a copy) holds them all
                 if self._packed:
                     self._expand(lambda: time.monotonic() > self._deadline)
                 return
-            if batch:
-                idle_since = time.monotonic()
-                self._packed = self._packed or any(r.kind == PACKED_TABLE for r in batch)
-            elif self._packed and time.monotonic() - idle_since > IDLE_SECONDS:
+            if not batch and self._packed and time.monotonic() - idle_since > IDLE_SECONDS:
                 self._expand(lambda: not self._queue.empty())  # yields to new rows at once
 
     def _expand(self, stop: Callable[[], bool]) -> None:

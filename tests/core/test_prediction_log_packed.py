@@ -139,6 +139,10 @@ def test_the_writer_unpacks_when_idle_and_at_close(
     log.append([packed("last", 2)])
     log.close()
     assert len(raw(location)) == 7 and raw(location, "prediction_batches") == []
+    at_once = PredictionLog(tmp_path / "q.sqlite")  # appended and closed in one breath
+    at_once.append([packed("only", 3)])
+    at_once.close()
+    assert len(raw(tmp_path / "q.sqlite")) == 3
 
 
 def test_spilled_packed_rows_are_written_at_the_next_start(tmp_path: Path) -> None:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from lifecycle import store
+from lifecycle.log_rows import count
 from lifecycle.log_spill import write_spill
 
 if TYPE_CHECKING:
@@ -74,6 +75,13 @@ def _statement(dialect: str, table: sa.Table) -> sa.Insert:
 
         return sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
     raise ValueError(f"{store.SETTING}: {dialect} is not supported (PostgreSQL or SQLite)")
+
+
+def _named(row: Any) -> str:
+    """A row for messages: its request and position, or the packed row and its records."""
+    if hasattr(row, "request_id"):
+        return f"row {row.row} of request {row.request_id}"
+    return f"batch {row.batch_id} ({row.records} records)"
 
 
 def unreachable(err: BaseException) -> bool:
@@ -174,7 +182,7 @@ class Writer:
         if not self._take(rows):
             return
         with self._lock:
-            self.written += len(rows)
+            self.written += count(rows)  # records: a packed row counts all it holds
         self._delay = FIRST_RETRY
         outage = self._outage
         if outage is not None and outage.until is None:  # the first write since it began
@@ -197,7 +205,7 @@ class Writer:
             log.warning(
                 "prediction log %s: the database is unreachable (%s); holding %d rows and "
                 "retrying, new rows wait in memory",
-                self.where, reason(err), sum(len(rows) for _, rows in self.held),
+                self.where, reason(err), sum(count(rows) for _, rows in self.held),
             )  # fmt: skip
         self._outage.until = None  # down again while the backlog was being written: one outage
         now = time.monotonic()
@@ -219,11 +227,11 @@ class Writer:
                 half = len(rows) // 2
                 self.held.extendleft([(table, rows[half:]), (table, rows[:half])])
                 return
-            self.dropped += 1
+            self.dropped += count(rows)
         (row,) = rows
         log.error(
-            "prediction log %s: %s row %d of request %s refused, NOT written: %s",
-            self.where, table.name, row.row, row.request_id, reason(err),
+            "prediction log %s: %s %s refused, NOT written: %s",
+            self.where, table.name, _named(row), reason(err),
         )  # fmt: skip
 
     def spill(self, more: Sequence[Any] = ()) -> Path | None:
@@ -239,10 +247,10 @@ class Writer:
             log.exception("prediction log %s: %d rows LOST: no spill file", self.where, len(rows))
             raise
         with self._lock:
-            self.spilled += len(rows)
+            self.spilled += count(rows)
         log.error(
             "prediction log %s: the database is still unreachable; %d rows spilled to %s "
             "(written when the service next starts)",
-            self.where, len(rows), path,
+            self.where, count(rows), path,
         )  # fmt: skip
         return path

@@ -7,82 +7,74 @@ a background thread writes them in batches (lifecycle.log_writer: a retried batc
 a row, a database outage is waited out with the rows held) and `close()` drains the queue, so
 a graceful shutdown loses nothing.
 
-Two tables: `predictions`, the answers clients got (`variant` champion or canary: which model
-answered), and `shadow_predictions`, what the challenger would have answered for the same
-records (rollout.shadow), joined to them by (request_id, row).
+What readers see, two tables: `predictions`, one row per answer a client got (`variant`
+champion or canary: which model answered), and `shadow_predictions`, what the challenger would
+have answered for the same records (rollout.shadow), joined to them by (request_id, row).
+
+What the service writes: one `prediction_batches` row per model call, its records packed as
+JSON columns, because one INSERT per record cost more CPU than the model call. Every reader
+expands the packed rows into `predictions` before it reads (lifecycle.log_packing.unpack;
+lifecycle.log_reading), and so does the writer thread once the service has been idle a while,
+and at close. A packed row is in the database, or spilled, exactly when its records would have
+been: durability is the same as one row per record.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import sqlalchemy as sa
 
 from lifecycle import store
+from lifecycle.log_packing import unpack
+from lifecycle.log_reading import read_predictions, read_shadow
+from lifecycle.log_rows import (
+    COLUMNS,
+    PACKED_TABLE,
+    SHADOW_COLUMNS,
+    SHADOW_TABLE,
+    TABLE,
+    TYPES,
+    LoggedPrediction,
+    PackedPredictions,
+    Row,
+    ShadowPrediction,
+    count,
+)
 from lifecycle.log_spill import default_folder, replay_spills
-from lifecycle.log_writer import Writer, insert
+from lifecycle.log_writer import Writer, insert, reason
 from lifecycle.settings import get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-TABLE = store.PREDICTIONS.name  # "predictions"
-SHADOW_TABLE = store.SHADOW.name  # "shadow_predictions"
 VARIANTS = ("champion", "canary", "shadow")  # which role the model that made a row played
-_TABLES = (store.PREDICTIONS, store.SHADOW)  # written in this order: the answers first
+# Written in this order: the answers first (one row per record, or packed per model call).
+_TABLES = (store.PREDICTIONS, store.PACKED, store.SHADOW)
 _GRACE = 15.0  # s close() waits past its deadline for a call in flight (connect_timeout: 5 s)
+IDLE_SECONDS = 2.0  # without a row for this long, the writer thread expands the packed rows
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class LoggedPrediction:
-    """One served prediction (one row of a request; a batch request gives several)."""
-
-    kind: ClassVar[str] = TABLE  # the table it goes to (a class attribute, not a column)
-    request_id: str
-    row: int  # position of the record in its request
-    served_at: str  # ISO-8601 UTC, when the service answered
-    event_time: str  # ISO-8601, the record's own time (what monitoring windows on)
-    inputs: str  # the record's features as JSON, exactly as the model received them
-    prediction: float  # classification: the probability of the positive class
-    model_name: str
-    model_version: str
-    latency_ms: float
-    predicted_label: int | None = None  # classification: the predicted class; None: regression
-    row_key: str | None = None  # the record's row key as text (dataset.key_text); None: not sent
-    variant: str = "champion"  # champion | canary: which model answered (NULL in older logs)
-
-
-@dataclass(frozen=True)
-class ShadowPrediction:
-    """What the challenger predicted for a record the champion answered (never sent back)."""
-
-    kind: ClassVar[str] = SHADOW_TABLE
-    request_id: str  # with `row`: the answered record in `predictions`
-    row: int
-    served_at: str
-    event_time: str
-    prediction: float
-    model_name: str
-    model_version: str
-    latency_ms: float  # the shadow model call itself, measured off the answer path
-    predicted_label: int | None = None
-    variant: str = "shadow"
-
-
-Row = LoggedPrediction | ShadowPrediction
-COLUMNS = [f.name for f in fields(LoggedPrediction)]
-SHADOW_COLUMNS = [f.name for f in fields(ShadowPrediction)]
-_TYPES: dict[str, type[Row]] = {TABLE: LoggedPrediction, SHADOW_TABLE: ShadowPrediction}
+__all__ = [  # the rows' classes live in lifecycle.log_rows; callers import them from here
+    "COLUMNS",
+    "SHADOW_COLUMNS",
+    "SHADOW_TABLE",
+    "TABLE",
+    "LoggedPrediction",
+    "PackedPredictions",
+    "PredictionLog",
+    "ShadowPrediction",
+    "connect",
+    "read_predictions",
+    "read_shadow",
+    "unpack",
+    "write_rows",
+]  # fmt: skip
 
 
 def connect(location: store.Location) -> Connection:
@@ -96,11 +88,11 @@ def write_rows(conn: Connection, rows: Sequence[Row]) -> None:
     evidence, not an answer) can never cost the answered rows. sqlalchemy.exc.DBAPIError: the
     answered rows were not written (a shadow failure is only logged: those rows are dropped,
     the answered ones are in). `conn` has no transaction open (as connect() gives it)."""
-    answered = [r for r in rows if isinstance(r, LoggedPrediction)]
+    answered = [r for r in rows if not isinstance(r, ShadowPrediction)]  # per record or packed
     shadow = [r for r in rows if isinstance(r, ShadowPrediction)]
     try:
         if answered:
-            _commit(conn, store.PREDICTIONS, answered)
+            _commit(conn, answered)
     finally:  # written whatever became of the answered rows
         if shadow:
             _write_shadow(conn, shadow)
@@ -109,14 +101,16 @@ def write_rows(conn: Connection, rows: Sequence[Row]) -> None:
 def _write_shadow(conn: Connection, rows: list[ShadowPrediction]) -> None:
     """The shadow rows in a transaction of their own; a failure is logged, never raised."""
     try:
-        _commit(conn, store.SHADOW, rows)
+        _commit(conn, rows)
     except sa.exc.DBAPIError as err:  # e.g. a NaN prediction (NOT NULL in SQLite)
         log.error("prediction log: %d shadow rows NOT written: %s", len(rows), err.orig)
 
 
-def _commit(conn: Connection, table: sa.Table, rows: Sequence[Row]) -> None:
+def _commit(conn: Connection, rows: Sequence[Row]) -> None:
     try:
-        insert(conn, table, rows)
+        for table in _TABLES:
+            if part := [row for row in rows if row.kind == table.name]:
+                insert(conn, table, part)
         conn.commit()
     except BaseException:
         conn.rollback()
@@ -140,12 +134,14 @@ class PredictionLog:
         self.location = location
         store.ensure(location, *_TABLES)
         self._writer = Writer(location, spill_dir or default_folder(location))
-        replay_spills(self._writer, _TABLES, _TYPES)
+        replay_spills(self._writer, _TABLES, TYPES)
         # One item per append() (a whole request's rows), not per row: a queue put costs ~2 us.
         self._queue: queue.Queue[list[Row] | None] = queue.Queue()
         self._batch_size, self._flush_seconds = batch_size, flush_seconds
         self._lock = threading.Lock()  # append vs close: nothing is queued after the end marker
         self._closed = False
+        self._packed = False  # packed rows written that the writer has not expanded yet
+        self._deadline = float("inf")  # close()'s, for expanding the last packed rows
         self._thread = threading.Thread(target=self._drain, name="prediction-log", daemon=True)
         self._thread.start()
 
@@ -162,7 +158,7 @@ class PredictionLog:
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"prediction log {self._writer.where}: appended after close()")
-            self._writer.expect(len(batch))
+            self._writer.expect(count(batch))
             self._queue.put(batch)
 
     def pending_rows(self) -> int:
@@ -174,14 +170,32 @@ class PredictionLog:
         return self._writer.written
 
     def _drain(self) -> None:
+        idle_since = time.monotonic()
         while True:
             batch, closing = self._next_batch()
             self._writer.hold(_TABLES, batch)
             if not self._writer.flush():  # closing, and the database still unreachable
                 self._writer.spill(self._queued())
                 return
-            if closing:
+            if batch:
+                idle_since = time.monotonic()
+                self._packed = self._packed or any(r.kind == PACKED_TABLE for r in batch)
+            if closing:  # readers would expand them; now the file alone (a copy) holds them all
+                if self._packed:
+                    self._expand(lambda: time.monotonic() > self._deadline)
                 return
+            if not batch and self._packed and time.monotonic() - idle_since > IDLE_SECONDS:
+                self._expand(lambda: not self._queue.empty())  # yields to new rows at once
+
+    def _expand(self, stop: Callable[[], bool]) -> None:
+        """Expand the log's packed rows (this replica's and any other's) until `stop`; a failure
+        is only logged: the rows are safe in their packed form, and every reader expands them."""
+        try:
+            unpack(self.location, stop)
+        except Exception as err:  # this thread never dies: it writes the log
+            log.warning("prediction log %s: packed rows left for the readers to expand: %s",
+                        self._writer.where, reason(err))  # fmt: skip
+        self._packed = stop()  # stopped early: some may be left
 
     def _next_batch(self) -> tuple[list[Row], bool]:
         """Queued rows, batch_size or a little more; True once close()'s end marker is reached."""
@@ -216,7 +230,8 @@ class PredictionLog:
                 return
             self._closed = True
             wait = get_settings().log_drain_seconds if timeout_s is None else timeout_s
-            self._writer.close_by(time.monotonic() + wait)
+            self._deadline = time.monotonic() + wait
+            self._writer.close_by(self._deadline)
             self._queue.put(None)
         self._thread.join(wait + _GRACE)
         if self._thread.is_alive():  # stuck in a call the database never answers
@@ -226,43 +241,3 @@ class PredictionLog:
         # Pooled connections closed: an SQLite log is then whole in its main file (its WAL
         # checkpointed), so a plain file copy holds every row. Other users simply reconnect.
         store.engine(self._writer.location).dispose()
-
-
-def read_predictions(
-    location: store.Location, start: str | None = None, end: str | None = None
-) -> pd.DataFrame:
-    """Logged predictions with event_time in [start, end), oldest first; empty if no log yet.
-
-    The `inputs` JSON is expanded into one column per feature.
-    """
-    if TABLE not in store.tables(location):
-        return pd.DataFrame(columns=[c for c in COLUMNS if c != "inputs"])
-    with store.engine(location).connect() as conn:
-        frame = pd.read_sql_query(_window(conn, store.PREDICTIONS, start, end), conn)
-    frame["event_time"] = pd.to_datetime(frame["event_time"])
-    inputs = pd.DataFrame([json.loads(text) for text in frame.pop("inputs")], index=frame.index)
-    return pd.concat([frame, inputs.drop(columns="event_time", errors="ignore")], axis=1)
-
-
-def read_shadow(
-    location: store.Location, start: str | None = None, end: str | None = None
-) -> pd.DataFrame:
-    """The challenger's shadow predictions with event_time in [start, end), oldest first."""
-    if SHADOW_TABLE not in store.tables(location):
-        return pd.DataFrame(columns=SHADOW_COLUMNS)
-    with store.engine(location).connect() as conn:
-        frame = pd.read_sql_query(_window(conn, store.SHADOW, start, end), conn)
-    frame["event_time"] = pd.to_datetime(frame["event_time"])
-    return frame
-
-
-def _window(conn: Connection, table: sa.Table, start: str | None, end: str | None) -> sa.Select:
-    """The table's rows in [start, end), oldest first: the columns this database has (a log
-    of an older release lacks the later ones)."""
-    present = store.columns(conn, table.name)
-    query = sa.select(*[column for column in table.c if column.name in present])
-    if start:
-        query = query.where(table.c.event_time >= start)
-    if end:
-        query = query.where(table.c.event_time < end)
-    return query.order_by(table.c.event_time, table.c.request_id, table.c.row)

@@ -59,6 +59,20 @@ SHADOW = sa.Table(
     sa.Column("variant", sa.Text, nullable=False),
     sa.Index("shadow_predictions_event_time", "event_time"),
 )
+# One model call's answered records in one row, as JSON columns: one INSERT on the serving path
+# instead of one per record. Every reader expands them into `predictions` first
+# (lifecycle.log_packing.unpack), so only the writer and unpack ever see this table.
+PACKED = sa.Table(
+    "prediction_batches",
+    metadata,
+    sa.Column("batch_id", ORDERED, primary_key=True),
+    sa.Column("served_at", sa.Text, nullable=False),
+    sa.Column("model_name", sa.Text, nullable=False),
+    sa.Column("model_version", sa.Text, nullable=False),
+    sa.Column("variant", sa.Text, nullable=False),
+    sa.Column("records", sa.Integer, nullable=False),
+    sa.Column("columns", sa.Text, nullable=False),
+)
 LABELS = sa.Table(
     "labels",
     metadata,

@@ -19,6 +19,7 @@ import httpx
 import sqlalchemy as sa
 
 from lifecycle import store
+from lifecycle.log_packing import unpack
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def failed(sent: Sequence[Sent]) -> list[Sent]:
 
 def logged_rows(location: store.Location) -> tuple[int, int]:
     """Rows in a prediction log, and distinct (request_id, row) pairs among them."""
+    unpack(location)  # as every reader: the rows the replicas still hold packed
     pairs = sa.select(store.PREDICTIONS.c.request_id, store.PREDICTIONS.c.row).distinct()
     with store.engine(location).connect() as conn:
         rows = conn.execute(sa.select(sa.func.count()).select_from(store.PREDICTIONS)).scalar()
@@ -116,6 +118,7 @@ def logged_rows(location: store.Location) -> tuple[int, int]:
 
 def logged_requests(location: store.Location) -> dict[str, int]:
     """Rows in a prediction log per request id."""
+    unpack(location)
     query = sa.select(store.PREDICTIONS.c.request_id, sa.func.count()).group_by(
         store.PREDICTIONS.c.request_id
     )
@@ -125,6 +128,7 @@ def logged_requests(location: store.Location) -> dict[str, int]:
 
 def copy_tables(source: store.Location, target: Path, *tables: sa.Table) -> None:
     """Copy tables row for row from one store into a new SQLite file (same schema)."""
+    unpack(source)  # a packed row becomes the per-record rows it holds
     made = store.ensure(target, *tables)
     with store.engine(source).connect() as src, made.begin() as dst:
         for table in tables:

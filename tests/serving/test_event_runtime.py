@@ -23,7 +23,7 @@ from sklearn.preprocessing import MinMaxScaler
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, model_frame, row_keys
 from lifecycle.prediction_log import read_predictions
-from lifecycle.serving.batch import json_inputs, to_batch
+from lifecycle.serving.batch import json_inputs, log_rows, to_batch
 from lifecycle.serving.champion import Champion, champion_of, describe
 from lifecycle.serving.client import records_from_frame
 from lifecycle.serving.fastpath import columns_of, compile_model, probe
@@ -192,6 +192,8 @@ def test_json_inputs_are_valid_json_for_any_text_and_gaps(spec: DatasetSpec) -> 
             "member": True, "rush": 0}  # fmt: skip
     records = parse([{**base, "coupon": text, "basket": None} for text in odd])
     batch = to_batch(records, spec)
+    logged_rows = log_rows(batch, [1.0] * len(odd), describe("m", "1", "run", {}, {}, 0))
+    assert [r.inputs for r in logged_rows] == json_inputs(batch)
     for text, row in zip(odd, json_inputs(batch), strict=True):
         logged = json.loads(row, parse_constant=not_json)
         assert logged["coupon"] == text and logged["basket"] is None and logged["size"] is None

@@ -21,7 +21,8 @@ from sklearn.preprocessing import MinMaxScaler
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec, model_frame
 from lifecycle.features import build_features
-from lifecycle.serving.batch import json_inputs, to_batch
+from lifecycle.serving.batch import json_inputs, log_rows, to_batch
+from lifecycle.serving.champion import describe
 from lifecycle.serving.client import records_from_frame
 from lifecycle.serving.fastpath import columns_of, compile_model
 from lifecycle.serving.prometheus import VALUE_BUCKETS, observe_all
@@ -79,6 +80,8 @@ def test_log_inputs_and_batch_columns_match_the_per_record_code(
         for r, when in zip(records, batch.times, strict=True)
     ]
     assert json_inputs(batch) == expected
+    logged = log_rows(batch, [1.0] * len(records), describe("m", "1", "run", {}, {}, 0))
+    assert [r.inputs for r in logged] == expected and [r.row_key for r in logged] == batch.keys
 
 
 def test_bulk_histogram_update_counts_like_one_observe_per_value() -> None:

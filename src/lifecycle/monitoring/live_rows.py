@@ -1,5 +1,6 @@
 """Read a window's live rows from the prediction log: answered rows (champion and canary) and
-the challenger's shadow rows. Read-only: an older log is never migrated here.
+the challenger's shadow rows. An older log is never migrated here; the packed rows are
+expanded first (lifecycle.log_packing.unpack), as for every read of the log.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sqlalchemy as sa
 
 from lifecycle import store
 from lifecycle.dataset import EVENT_TIME
+from lifecycle.log_packing import unpack
 from lifecycle.monitoring.log_query import between, day_bounds, frame_of, parse_times
 from lifecycle.monitoring.window import Window, unreadable
 from lifecycle.store import PREDICTIONS, SHADOW
@@ -62,6 +64,7 @@ def read_live_rows(log: store.Location, window: Window) -> LiveRows | None:
         return None
     bounds = day_bounds(window)
     try:
+        unpack(log)
         with store.engine(log).connect() as conn:
             tables = set(sa.inspect(conn).get_table_names())
             if PREDICTIONS.name not in tables or not _has_live_rows(conn, tables, bounds):

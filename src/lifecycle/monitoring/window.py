@@ -1,6 +1,8 @@
 """Read one window of the prediction log by event time, sampled (seeded) when it is large.
 
 The log is a SQLite file or a database server (lifecycle.store): one code path, SQLAlchemy Core.
+Every read expands the log's packed rows first (lifecycle.log_packing.unpack): the rows read are
+one per record, however the service wrote them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import sqlalchemy as sa
 
 from lifecycle import store
 from lifecycle.dataset import EVENT_TIME
+from lifecycle.log_packing import unpack
 from lifecycle.monitoring.log_query import fetch_rows, parse_times, window_keys, window_rows
 from lifecycle.store import PREDICTIONS
 
@@ -100,6 +103,7 @@ def read_window(
     if not store.exists(log):
         return LoggedWindow(_empty(), 0)
     try:
+        unpack(log)
         with store.engine(log).begin() as conn:
             if not _holds_log(conn, log):
                 return LoggedWindow(_empty(), 0)  # a database nothing was logged to yet
@@ -169,6 +173,7 @@ def newest_event_time(log: store.Location) -> pd.Timestamp | None:
     if not store.exists(log):
         return None
     try:
+        unpack(log)
         with store.engine(log).connect() as conn:
             if not _holds_log(conn, log):
                 return None

@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from lifecycle import store
+from lifecycle.log_packing import unpack
 from lifecycle.params import Params
 from lifecycle.replay.timeline import LiveStage
 from lifecycle.serving.process import Server
@@ -64,6 +65,7 @@ def follow_challenger(server: Server, version: str | None, timeout: float = 60) 
 
 def _count(log: store.Location, table: sa.Table, start: pd.Timestamp, end: pd.Timestamp) -> int:
     """Rows of a log table with event time in [start, end) (0 before the table exists)."""
+    unpack(log)  # the answers may still be packed
     if table.name not in store.tables(log):
         return 0
     inside = (table.c.event_time >= start.isoformat()) & (table.c.event_time < end.isoformat())

@@ -1,4 +1,5 @@
-"""One model call's records as columns: what the model reads, and what the prediction log keeps.
+"""One model call's records as columns: what the model reads, and what the prediction log keeps
+(one packed row per model call, lifecycle.log_packing).
 
 Per-record work is the cost on the request path, so records are read once and everything after
 works on whole columns: numbers and flags as float64 (NaN for a gap), text as Python objects
@@ -16,10 +17,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic_core import to_json  # 3-4x faster than json.dumps; this runs once per row served
 
 from lifecycle.dataset import EVENT_TIME, DatasetSpec
-from lifecycle.prediction_log import LoggedPrediction, ShadowPrediction
+from lifecycle.log_packing import expand, json_objects, pack
+from lifecycle.prediction_log import LoggedPrediction, PackedPredictions, ShadowPrediction
 from lifecycle.serving.champion import now_iso
 from lifecycle.serving.schemas import ModelInfo, RecordBase, Stamp
 
@@ -86,25 +87,40 @@ def to_batch(records: Sequence[RecordBase], spec: DatasetSpec) -> Batch:
     return Batch([r.stamp() for r in records], iso, columns, keys)
 
 
-def _json_tokens(column: np.ndarray) -> list[str]:
-    """Each value of one column as JSON text; NaN and None as null."""
-    if column.dtype != object:
-        # One to_json per column, cut at its commas: numbers hold none, and this is a fraction
-        # of the per-value cost. inf_nan_mode="null": NaN (a gap) is not valid JSON.
-        return to_json(column.tolist(), inf_nan_mode="null").decode()[1:-1].split(",")
-    # Text may hold commas: one to_json per distinct value (categories repeat a lot).
-    known = {v: to_json(v).decode() for v in set(column.tolist())}
-    return [known[v] for v in column.tolist()]
+def _input_lists(batch: Batch) -> dict[str, list[Any]]:
+    """The model's input columns as lists, the event time as the logged ISO text."""
+    first, *features = batch.columns
+    return {first: batch.times, **{name: batch.columns[name].tolist() for name in features}}
 
 
 def json_inputs(batch: Batch) -> list[str]:
     """Each record's model input as a JSON object (gaps as null), built column by column."""
-    names = list(batch.columns)
-    times = to_json(batch.times).decode()[1:-1].split(",")  # ISO times hold no commas
-    tokens = [times] + [_json_tokens(batch.columns[n]) for n in names[1:]]
-    keys = [to_json(name).decode().replace("%", "%%") for name in names]
-    template = "{" + ",".join(f"{key}:%s" for key in keys) + "}"
-    return [template % row for row in zip(*tokens, strict=True)]
+    return json_objects(_input_lists(batch))
+
+
+def packed_rows(
+    batch: Batch,
+    values: list[float],
+    info: ModelInfo,
+    labels: list[int] | None = None,
+    variant: str = "champion",
+) -> PackedPredictions:
+    """The prediction log's row for one model call: its records as columns (whole lists, no
+    per-record object: this runs on the request path), inputs as the model received them."""
+    done, served_at = time.perf_counter(), now_iso()
+    request_ids, rows, received, _ = map(list, zip(*batch.stamps, strict=True))
+    columns = {
+        "request_id": request_ids,
+        "row": rows,
+        "received": received,
+        "event_time": batch.times,
+        "prediction": values,
+        "predicted_label": labels,
+        "row_key": batch.keys,
+        "done": done,
+        "inputs": _input_lists(batch),
+    }
+    return pack(columns, served_at, (info.name, info.version), variant)
 
 
 def log_rows(
@@ -114,34 +130,8 @@ def log_rows(
     labels: list[int] | None = None,
     variant: str = "champion",
 ) -> list[LoggedPrediction]:
-    """One prediction-log row per record, its input exactly as the model received it."""
-    done, served_at = time.perf_counter(), now_iso()
-    classes = labels if labels is not None else [None] * len(values)  # regression: no label
-    return [
-        LoggedPrediction(
-            request_id=stamp.request_id,
-            row=stamp.row,
-            served_at=served_at,
-            event_time=when,
-            inputs=inputs,
-            prediction=value,
-            model_name=info.name,
-            model_version=info.version,
-            latency_ms=round((done - stamp.received) * 1000, 3),
-            predicted_label=label,
-            row_key=key,
-            variant=variant,
-        )
-        for stamp, when, inputs, value, label, key in zip(
-            batch.stamps,
-            batch.times,
-            json_inputs(batch),
-            values,
-            classes,
-            batch.keys,
-            strict=True,
-        )
-    ]
+    """One prediction-log row per record, as readers see them (the packed row, expanded)."""
+    return expand(packed_rows(batch, values, info, labels, variant))
 
 
 def shadow_rows(

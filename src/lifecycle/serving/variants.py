@@ -28,7 +28,7 @@ import numpy as np
 from lifecycle.params import RolloutParams
 from lifecycle.prediction_log import PredictionLog
 from lifecycle.serving.answers import Answer, Outputs, answers, call, check_outputs, merge
-from lifecycle.serving.batch import Batch, log_rows
+from lifecycle.serving.batch import Batch, packed_rows
 from lifecycle.serving.canary import Breach, Guardrails, canary_rows, waited
 from lifecycle.serving.challenger import Challenger, ChallengerSource
 from lifecycle.serving.champion import Champion
@@ -53,7 +53,7 @@ def respond(
     """Count, log (queued) and answer one model call's records."""
     info = model.info
     metrics.served(info.name, info.version, out.values, probability=bool(model.classes))
-    to.append(log_rows(batch, out.listed, info, out.labels, variant))
+    to.append([packed_rows(batch, out.listed, info, out.labels, variant)])
     return answers(model, batch, out, variant)
 
 

@@ -102,11 +102,16 @@ def running(cmd: list[str], env: dict[str, str], ready: str, log: Path) -> Itera
         deadline = time.monotonic() + 240
         while not _answers(ready):
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"{cmd[0]} did not start; see {log}")
+                raise RuntimeError(f"{cmd[0]} did not start; {log} ends:\n{_tail(log)}")
             time.sleep(0.5)
         yield
     finally:
         stop_group(proc)
+
+
+def _tail(log: Path, lines: int = 20) -> str:
+    """The last lines of a server's log: why it did not start, even once its folder is gone."""
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
 def _answers(url: str) -> bool:

@@ -27,7 +27,11 @@ def bare_run(script: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("stage", sorted(stages()))
+# One stage among the fast tests, every stage among the slow ones (each pays a cold import)
+@pytest.mark.parametrize(
+    "stage",
+    [s if s == "split" else pytest.param(s, marks=pytest.mark.slow) for s in sorted(stages())],
+)
 def test_a_stage_reruns_itself_with_the_venv(stage: str) -> None:
     script = ROOT / script_of(stages()[stage])
     done = bare_run(script)

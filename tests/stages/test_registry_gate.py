@@ -101,6 +101,19 @@ def test_a_champion_of_another_table_is_refused_before_anything_is_registered(
     assert len(client.search_model_versions(f"name='{registry.model_name}'")) == before
 
 
+def test_a_champion_fitted_on_a_removed_feature_is_refused_by_name(
+    registry: Registry, spec: DatasetSpec, splits: Splits
+) -> None:
+    # The definition dropped a feature after the champion was trained (say, a leak): the message
+    # names the column and the way out, instead of blaming another table.
+    narrower = spec.model_copy(
+        update={"columns": {k: c for k, c in spec.columns.items() if k != "windspeed"}}
+    )
+    assert "windspeed" in spec.features and "windspeed" not in narrower.features
+    with pytest.raises(StageFailed, match=r"fitted on windspeed, which the dataset definition"):
+        score_champion(registry.model_name, registry.champion_version, splits.test, narrower)
+
+
 def test_with_a_live_stage_a_winner_waits_in_shadow_and_every_decision_has_evidence(
     tmp_path: Path, spec: DatasetSpec, splits: Splits
 ) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -30,6 +30,7 @@ def score_champion(
     model = load_model(f"models:/{name}/{version}")
     try:
         check_model_task(model, spec, version)
+        check_fitted_features(model, spec, f"the champion of '{name}' (v{version})")
         predicted = predict_frame(model, frame, spec)
         return score_task(spec.task, frame[spec.target], predicted), predicted
     except (ValueError, KeyError) as err:  # another task, or columns this table does not have
@@ -38,6 +39,23 @@ def score_champion(
             "It was trained on another table or task: give each table its own "
             "registry.model_name in params.yaml"
         ) from err
+
+
+def check_fitted_features(model: Any, spec: DatasetSpec, what: str) -> None:
+    """Refuse a model fitted on columns the dataset definition no longer gives it, by name."""
+    fitted = [str(c) for c in getattr(model, "feature_names_in_", ())]
+    missing = [c for c in fitted if c not in spec.model_inputs]
+    if missing:
+        # Not the generic "another table" advice: the usual cause is a feature removed on
+        # purpose (a leak, a column not known at serving time), which makes a new model.
+        raise StageFailed(
+            f"{what} was fitted on {', '.join(missing)}, which the dataset definition "
+            f"'{spec.name}' does not list as features, so both models cannot be scored on the "
+            "same inputs. If you removed them on purpose, move the champion back to a version "
+            "fitted without them (make rollback) or give the new definition its own "
+            "registry.model_name in params.yaml; if the champion was trained on another table, "
+            "give each table its own registry.model_name"
+        )
 
 
 def compare_on(

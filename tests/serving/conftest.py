@@ -18,7 +18,7 @@ from lifecycle.serving.schemas import record_model, records_type
 from lifecycle.settings import Settings
 from lifecycle.stages.split import Splits
 from tests.helpers.params import make_params
-from tests.helpers.registry import register_altered, state_env, train_and_register
+from tests.helpers.registry import WAKE_SLEEPERS, register_altered, state_env, train_and_register
 from tests.helpers.serving import aliases
 
 Start = Callable[[RolloutParams], Runtime]
@@ -80,8 +80,10 @@ def start(challengers: Challengers, spec: DatasetSpec, tmp_path: Path) -> Iterat
         return started[-1]
 
     yield starting
+    WAKE_SLEEPERS.set()
     for runtime in started:
         runtime.close()  # again for those a test closed: closing twice is harmless
+    WAKE_SLEEPERS.clear()
 
 
 @pytest.fixture(scope="package")

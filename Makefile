@@ -8,6 +8,10 @@ STAMP := $(VENV)/.installed
 # Optional dependency groups of pyproject.toml that `make setup` installs (tools for each job).
 EXTRAS := test,lint,docs,bench,stack
 PORT ?= 3000
+# The tests run on two workers (pytest-xdist), each test file on one of them, so a file's
+# fixtures (a pipeline run, a served model) are paid once; WORKERS=1 runs them in this process.
+WORKERS ?= 2
+PARALLEL := $(if $(filter 1,$(WORKERS)),,-n $(WORKERS) --dist loadfile)
 
 # Tools from the venv come first; every tool's telemetry is off in the project's commands.
 export PATH := $(BIN):$(PATH)
@@ -44,10 +48,10 @@ demo: setup ## Set-up, the pipeline and its gate, then the closed-loop replay (s
 	dvc repro && lifecycle summary && python pipelines/replay.py
 
 test: setup stack-deps ## Run every test, slow ones included, with coverage
-	pytest --cov --cov-report=term:skip-covered
+	pytest $(PARALLEL) --cov --cov-report=term:skip-covered
 
 test-fast: setup ## Run the fast tests only
-	pytest -m "not slow"
+	pytest $(PARALLEL) -m "not slow"
 
 repro: setup ## Run the DVC pipeline (only the stages whose inputs changed)
 	dvc repro

@@ -40,7 +40,7 @@ def check_model_task(model: Any, spec: DatasetSpec, version: str) -> tuple[int, 
     if task != spec.task:
         raise ValueError(
             f"model v{version} is a {task} model, but the dataset definition '{spec.name}' "
-            f"says task: {spec.task}: serve the params.yaml the model was trained with"
+            f"says task: {spec.task}"
         )
     if classes and len(classes) != 2:
         raise ValueError(f"model v{version} has classes {list(classes)}: only binary is served")

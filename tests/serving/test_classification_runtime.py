@@ -21,7 +21,7 @@ from lifecycle.dataset import DatasetSpec, model_frame
 from lifecycle.features import build_features
 from lifecycle.prediction_log import read_predictions
 from lifecycle.predictions import check_model_task
-from lifecycle.serving.champion import Champion
+from lifecycle.serving.champion import Champion, champion_of
 from lifecycle.serving.client import records_from_frame
 from lifecycle.serving.fastpath import compile_model
 from lifecycle.serving.runtime import Runtime
@@ -104,5 +104,8 @@ def test_a_model_of_the_other_task_is_refused(class_spec: DatasetSpec, rows: pd.
     learner = HistGradientBoostingRegressor(max_iter=5)
     regressor = Pipeline([("features", build_features(class_spec)), ("model", learner)])
     regressor.fit(model_frame(rows.head(200), class_spec), rows.head(200)[class_spec.target])
-    with pytest.raises(ValueError, match=r"v7 is a regression model.*says task: classification"):
+    with pytest.raises(ValueError, match=r"v7 is a regression model.*says task: classification$"):
         check_model_task(regressor, class_spec, "7")
+    # The service adds what to do about it (promote, which shares the check, says its own)
+    with pytest.raises(ValueError, match=r"says task: classification: serve the params.yaml"):
+        champion_of(regressor, INFO, class_spec)

@@ -111,7 +111,10 @@ def champion_of(model: Any, info: ModelInfo, spec: DatasetSpec) -> Champion:
     from lifecycle.serving.fastpath import compile_model  # scikit-learn: only once serving
 
     check_inputs(model, spec, info.version)
-    classes = check_model_task(model, spec, info.version)
+    try:
+        classes = check_model_task(model, spec, info.version)
+    except ValueError as err:  # the service was started with another table's params
+        raise ValueError(f"{err}: serve the params.yaml the model was trained with") from err
     vocabulary = learnt_vocabulary(model, spec, info.version)
     return Champion(model, info, classes, compile_model(model, spec, info.version), vocabulary)
 
